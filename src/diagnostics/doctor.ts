@@ -1,0 +1,134 @@
+import { execFile } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import type { KgatePaths } from '../cli/paths.js';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail';
+
+/** One line of `kgate doctor`: what was checked, what was found, and how to fix it. */
+export interface CheckResult {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  fix?: string;
+}
+
+/** What the checks read from the outside world; injected so tests can replace each piece. */
+export interface DoctorDeps {
+  env: NodeJS.ProcessEnv;
+  nodeVersion: string;
+  paths: KgatePaths;
+  /** Runs a program and returns its stdout; rejects when it is missing or fails. */
+  run: (file: string, args: readonly string[]) => Promise<string>;
+  /** Writes, reads back and deletes a probe entry in the OS keyring. */
+  probeKeyring: () => Promise<void>;
+  fetch: typeof fetch;
+}
+
+const MIN_NODE = [22, 13, 0] as const;
+
+export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
+  return Promise.all([
+    checkNode(deps),
+    checkKubectl(deps),
+    checkKeyring(deps),
+    checkDirectory('config directory', deps.paths.config, false),
+    checkDirectory('state directory', deps.paths.state, true),
+    checkPolicyService(deps),
+  ]);
+}
+
+export function checkNode({ nodeVersion }: Pick<DoctorDeps, 'nodeVersion'>): CheckResult {
+  const parts = nodeVersion.replace(/^v/, '').split('.').map(Number);
+  const tooOld = MIN_NODE.some((min, i) => {
+    const have = parts[i] ?? 0;
+    const higherBefore = MIN_NODE.slice(0, i).some((m, j) => (parts[j] ?? 0) !== m);
+    return !higherBefore && have < min;
+  });
+  return tooOld
+    ? { name: 'node', status: 'fail', detail: `Node ${nodeVersion} is older than ${MIN_NODE.join('.')}`, fix: 'Install Node.js 22.13 or newer.' }
+    : { name: 'node', status: 'ok', detail: `Node ${nodeVersion}` };
+}
+
+async function checkKubectl({ env, run }: DoctorDeps): Promise<CheckResult> {
+  const kubectl = env.KGATE_KUBECTL || 'kubectl';
+  try {
+    const out = JSON.parse(await run(kubectl, ['version', '--client', '-o', 'json'])) as { clientVersion?: { gitVersion?: string } };
+    return { name: 'kubectl', status: 'ok', detail: `${kubectl} ${out.clientVersion?.gitVersion ?? '(unknown version)'}` };
+  } catch {
+    return {
+      name: 'kubectl',
+      status: 'warn',
+      detail: `${kubectl} not found or not runnable`,
+      fix: 'Install kubectl (https://kubernetes.io/docs/tasks/tools/) or set KGATE_KUBECTL to its path.',
+    };
+  }
+}
+
+async function checkKeyring({ probeKeyring, paths }: DoctorDeps): Promise<CheckResult> {
+  try {
+    await probeKeyring();
+    return { name: 'keyring', status: 'ok', detail: 'OS keyring reachable (write, read and delete of a probe entry worked)' };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n', 1)[0] : String(error);
+    return {
+      name: 'keyring',
+      status: 'warn',
+      detail: `no OS keyring (${reason}); tokens would be kept in a 0600 file under ${paths.state}`,
+      fix: 'Start a Secret Service (e.g. gnome-keyring-daemon in a D-Bus session) or pass --token-storage file to accept the file store.',
+    };
+  }
+}
+
+export async function checkDirectory(name: string, dir: string, private_: boolean): Promise<CheckResult> {
+  try {
+    const info = await stat(dir);
+    if (!info.isDirectory()) return { name, status: 'fail', detail: `${dir} exists but is not a directory`, fix: `Move ${dir} away.` };
+    const mode = info.mode & 0o777;
+    if (private_ && (mode & 0o077) !== 0) {
+      return { name, status: 'warn', detail: `${dir} is readable by others (mode ${mode.toString(8)})`, fix: `chmod 700 ${dir}` };
+    }
+    return { name, status: 'ok', detail: dir };
+  } catch {
+    return { name, status: 'ok', detail: `${dir} (not created yet; kgate creates it when needed)` };
+  }
+}
+
+async function checkPolicyService({ env, fetch }: DoctorDeps): Promise<CheckResult> {
+  const server = env.KGATE_SERVER;
+  if (!server) {
+    return { name: 'policy service', status: 'warn', detail: 'no policy service configured', fix: 'Set KGATE_SERVER to the URL of `kgate server`.' };
+  }
+  const url = new URL('/healthz', server);
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    return response.ok
+      ? { name: 'policy service', status: 'ok', detail: `${url.origin} answers` }
+      : { name: 'policy service', status: 'fail', detail: `${url.origin} answered ${response.status}`, fix: 'Check the policy service logs.' };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { name: 'policy service', status: 'fail', detail: `${url.origin} unreachable (${reason})`, fix: 'Check KGATE_SERVER and that `kgate server` is running.' };
+  }
+}
+
+/** The real-world wiring of {@link DoctorDeps}. */
+export function systemDoctorDeps(paths: KgatePaths): DoctorDeps {
+  const exec = promisify(execFile);
+  return {
+    env: process.env,
+    nodeVersion: process.version,
+    paths,
+    run: async (file, args) => (await exec(file, [...args], { timeout: 10_000 })).stdout,
+    probeKeyring: async () => {
+      const { Entry } = await import('@napi-rs/keyring');
+      const entry = new Entry('kgate', `doctor-probe-${process.pid}`);
+      entry.setPassword('probe');
+      try {
+        if (entry.getPassword() !== 'probe') throw new Error('probe entry did not read back');
+      } finally {
+        entry.deletePassword();
+      }
+    },
+    fetch: globalThis.fetch,
+  };
+}
