@@ -1,0 +1,52 @@
+/**
+ * `npm run sim -- [--env-file FILE] [--verbose]`: starts the simulated EKS world on loopback ports,
+ * prints one line per endpoint, writes FILE as `export NAME=value` lines, and runs until SIGINT or
+ * SIGTERM.
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { startSimWorld } from './world.js';
+
+function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Renders an environment as a file a POSIX shell can source. */
+export function renderEnvFile(env: Record<string, string>): string {
+  return Object.entries(env).map(([name, value]) => `export ${name}=${shellQuote(value)}\n`).join('');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { 'env-file': { type: 'string' }, verbose: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write('usage: npm run sim -- [--env-file FILE] [--verbose]\n');
+    return;
+  }
+  const world = await startSimWorld({ log: values.verbose ? (line) => process.stderr.write(`sim: ${line}\n`) : (line) => process.stderr.write(`sim: ${line}\n`) });
+  for (const endpoint of world.endpoints) process.stdout.write(`${endpoint.name.padEnd(22)} ${endpoint.url}\n`);
+  if (values['env-file']) {
+    await writeFile(values['env-file'], renderEnvFile(world.env), { mode: 0o600 });
+    process.stdout.write(`${'env file'.padEnd(22)} ${values['env-file']}\n`);
+  }
+  process.stdout.write('ready (Ctrl-C stops)\n');
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`sim: ${signal}, stopping\n`);
+    world.close().then(() => process.exit(0), (error: unknown) => {
+      process.stderr.write(`sim: stop failed: ${String(error)}\n`);
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`sim: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
