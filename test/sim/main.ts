@@ -1,5 +1,5 @@
 /**
- * `npm run sim -- [--env-file FILE] [--verbose]`: starts the simulated EKS world on loopback ports,
+ * `npm run sim -- [--env-file FILE] [--quiet]`: starts the simulated EKS world on loopback ports,
  * prints one line per endpoint, writes FILE as `export NAME=value` lines, and runs until SIGINT or
  * SIGTERM.
  */
@@ -17,15 +17,21 @@ export function renderEnvFile(env: Record<string, string>): string {
 }
 
 async function main(): Promise<void> {
+  // The npm script ends in `--` so Node does not take `--env-file` as its own flag (Node scans its
+  // whole argv for that one); drop the separator before parsing ours.
+  const args = process.argv.slice(2);
+  if (args[0] === '--') args.shift();
   const { values } = parseArgs({
-    options: { 'env-file': { type: 'string' }, verbose: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    args,
+    options: { 'env-file': { type: 'string' }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
     strict: true,
   });
   if (values.help) {
-    process.stdout.write('usage: npm run sim -- [--env-file FILE] [--verbose]\n');
+    process.stdout.write('usage: npm run sim -- [--env-file FILE] [--quiet]\n');
     return;
   }
-  const world = await startSimWorld({ log: values.verbose ? (line) => process.stderr.write(`sim: ${line}\n`) : (line) => process.stderr.write(`sim: ${line}\n`) });
+  // The sim logs what it could not serve, so a gap in its faithfulness shows; --quiet hides it.
+  const world = await startSimWorld({ log: values.quiet ? undefined : (line) => process.stderr.write(`sim: ${line}\n`) });
   for (const endpoint of world.endpoints) process.stdout.write(`${endpoint.name.padEnd(22)} ${endpoint.url}\n`);
   if (values['env-file']) {
     await writeFile(values['env-file'], renderEnvFile(world.env), { mode: 0o600 });
