@@ -5,14 +5,9 @@
  * entry, and authorized by RBAC for the real kubectl.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { startAws, type SimAws } from '../../sim/aws/index.js';
 import { simAuthenticator } from '../../sim/kube/auth/authenticators.js';
 import { defaultRbacObjects } from '../../sim/kube/auth/defaults.js';
@@ -24,78 +19,11 @@ import { seedCluster } from '../../sim/kube/seed.js';
 import { startKubeApiServer, type KubeApiServer } from '../../sim/kube/server.js';
 import { MemoryStore } from '../../sim/kube/store.js';
 import { createSimTls, type SimTls } from '../../sim/tls.js';
+import { assumeRole, eksToken, type Credentials } from '../../support/aws.js';
 import { findKubectls, kubectl, writeKubeconfig } from '../../support/kubectl.js';
 
 const CLUSTER = 'sim-cluster';
 const ADMIN_TOKEN = 'sim-admin-token';
-
-/** SHA-256 / HMAC-SHA-256 for SignatureV4 from node:crypto (the SDK's own hash package is not a direct dependency). */
-class Sha256 {
-  private hash: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-  private readonly secret: Buffer | string | undefined;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.secret = secret === undefined || typeof secret === 'string' ? secret
-      : ArrayBuffer.isView(secret) ? Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength) : Buffer.from(secret);
-    this.hash = this.fresh();
-  }
-  private fresh() {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', this.secret);
-  }
-  update(data: string | Uint8Array): void {
-    this.hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
-}
-
-function rfc3986(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
-
-async function assumeRole(aws: SimAws, ca: string, roleArn: string, sessionName: string): Promise<Credentials> {
-  const sts = new STSClient({
-    region: aws.region,
-    endpoint: aws.stsEndpoint,
-    credentials: aws.root,
-    requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ ca }) }),
-  });
-  const out = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName }));
-  sts.destroy();
-  const c = out.Credentials!;
-  return { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
-}
-
-/** k8s-aws-v1.<base64url(presigned GetCallerIdentity URL)>, signed for `cluster`. */
-async function eksToken(aws: SimAws, credentials: Credentials, cluster: string): Promise<string> {
-  const endpoint = new URL(aws.stsEndpoint);
-  const signer = new SignatureV4({ service: 'sts', region: aws.region, credentials, sha256: Sha256 });
-  const presigned = await signer.presign(
-    {
-      method: 'GET',
-      protocol: 'https:',
-      hostname: endpoint.hostname,
-      port: Number(endpoint.port),
-      path: '/',
-      query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
-      headers: { host: endpoint.host, 'x-k8s-aws-id': cluster },
-    },
-    { expiresIn: 60 },
-  );
-  const query = Object.entries(presigned.query ?? {})
-    .map(([k, v]) => `${rfc3986(k)}=${rfc3986(String(v))}`)
-    .join('&');
-  return `k8s-aws-v1.${Buffer.from(`https://${endpoint.host}/?${query}`).toString('base64url')}`;
-}
 
 describe('EKS token authentication against the simulated STS', () => {
   let tls: SimTls;
