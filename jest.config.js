@@ -15,4 +15,6 @@ export default {
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'], slowTestThreshold: 30 },
   ],
   testTimeout: 60_000,
+  // A cache of our own: jest's shared /tmp cache was seen to wedge runs when several trees used it.
+  cacheDirectory: '<rootDir>/.tmp/jest-cache',
 };
