@@ -3,11 +3,11 @@
  * `RoleSessionName`, then a presigned STS GetCallerIdentity carries the signed `x-k8s-aws-id`
  * header, encoded as `k8s-aws-v1.<base64url, no padding>`.
  */
-import { createHash, createHmac } from 'node:crypto';
 import { Agent } from 'node:https';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { NodeSha256 } from '../sim/aws/sha256.js';
 
 /** What these helpers need to know about an AWS account (SimAws fits). */
 export interface AwsAccount {
@@ -20,29 +20,6 @@ export interface Credentials {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
-}
-
-/** SHA-256 / HMAC-SHA-256 for SignatureV4 from node:crypto. */
-export class Sha256 {
-  private hash: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-  private readonly secret: Buffer | string | undefined;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.secret = secret === undefined || typeof secret === 'string' ? secret
-      : ArrayBuffer.isView(secret) ? Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength) : Buffer.from(secret);
-    this.hash = this.fresh();
-  }
-  private fresh() {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', this.secret);
-  }
-  update(data: string | Uint8Array): void {
-    this.hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
 }
 
 function rfc3986(text: string): string {
@@ -69,7 +46,7 @@ export async function assumeRole(aws: AwsAccount, ca: string, roleArn: string, s
 /** `k8s-aws-v1.<base64url(presigned GetCallerIdentity URL)>`, signed for `cluster`. */
 export async function eksToken(aws: AwsAccount, credentials: Credentials, cluster: string): Promise<string> {
   const endpoint = new URL(aws.stsEndpoint);
-  const signer = new SignatureV4({ service: 'sts', region: aws.region, credentials, sha256: Sha256 });
+  const signer = new SignatureV4({ service: 'sts', region: aws.region, credentials, sha256: NodeSha256 });
   const presigned = await signer.presign(
     {
       method: 'GET',
