@@ -21,6 +21,7 @@ import { seedCluster } from './kube/seed.js';
 import { startKubeApiServer, type KubeApiServer } from './kube/server.js';
 import { MemoryStore } from './kube/store.js';
 import { sampleWorkloads } from './sample-workloads.js';
+import type { KubeObject } from './kube/types.js';
 import { createSimTls, type SimTls } from './tls.js';
 
 export interface SimWorldOptions {
@@ -57,6 +58,38 @@ export interface SimWorld {
 
 /** The username template kgate's grants rely on: the STS session name is `grant-<id>`. */
 export const GRANT_USERNAME_TEMPLATE = 'kgate:{{SessionName}}';
+/** Who the policy service is in the cluster (its AWS identity is the sim's IAM user `kgate-sim-admin`). */
+export const POLICY_SERVICE_USERNAME = 'kgate-server';
+export const POLICY_SERVICE_GROUP = 'kgate:servers';
+
+/**
+ * The least the policy service needs: manage bindings and per-grant ServiceAccounts, mint their
+ * tokens, create its own namespace, and `bind` the roles it hands out (RBAC's escalation check).
+ */
+export function policyServiceRbac(): KubeObject[] {
+  const all = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
+  return [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'kgate-server', labels: { 'app.kubernetes.io/managed-by': 'kgate' } },
+      rules: [
+        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings', 'clusterrolebindings'], verbs: all },
+        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['get', 'list', 'watch', 'bind'] },
+        { apiGroups: [''], resources: ['serviceaccounts'], verbs: all },
+        { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
+        { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch', 'create'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'kgate-server', labels: { 'app.kubernetes.io/managed-by': 'kgate' } },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'kgate-server' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: POLICY_SERVICE_GROUP }],
+    },
+  ];
+}
 
 /** Starts every component; on failure stops what already started. */
 export async function startSimWorld(opts: SimWorldOptions = {}): Promise<SimWorld> {
@@ -88,14 +121,18 @@ export async function startSimWorld(opts: SimWorldOptions = {}): Promise<SimWorl
     closers.push(() => aws.close());
 
     const store = new MemoryStore();
-    const stopSeed = seedCluster(store, [...defaultRbacObjects(), ...(opts.sampleWorkloads === false ? [] : sampleWorkloads())]);
+    const stopSeed = seedCluster(store, [...defaultRbacObjects(), ...policyServiceRbac(), ...(opts.sampleWorkloads === false ? [] : sampleWorkloads())]);
     closers.push(stopSeed);
     const serviceAccountTokens = await ServiceAccountTokens.create({ store, log: tagged('kube') });
     const eksAuthenticator = new EksTokenAuthenticator({
       clusterId: clusterName,
       stsEndpoint: aws.stsEndpoint,
       ca: tls.ca.cert,
-      accessEntries: [{ principalArn: aws.roleArn, username: GRANT_USERNAME_TEMPLATE }],
+      accessEntries: [
+        { principalArn: aws.roleArn, username: GRANT_USERNAME_TEMPLATE },
+        // The policy service's own AWS identity manages the JIT bindings, and nothing else.
+        { principalArn: `arn:aws:iam::${aws.accountId}:user/kgate-sim-admin`, username: POLICY_SERVICE_USERNAME, kubernetesGroups: [POLICY_SERVICE_GROUP] },
+      ],
       log: tagged('kube'),
     });
     const adminToken = randomBytes(24).toString('base64url');

@@ -90,6 +90,20 @@ describe.each([0, 1])('kubectl #%i with a grant token', (index) => {
   });
 });
 
+it('the policy service identity may manage bindings and nothing more', async () => {
+  const token = await eksToken(world.aws, world.aws.root, world.clusterName);
+  const caFile = join(world.dir, 'ca.crt');
+  const kubeconfig = writeKubeconfig({ server: world.apiServer.url, caFile, user: { token } });
+  const can = async (...args: string[]) => (await kubectl(['auth', 'can-i', ...args], { kubeconfig })).stdout.trim();
+  expect(await can('create', 'rolebindings', '-n', 'prod')).toBe('yes');
+  expect(await can('delete', 'clusterrolebindings')).toBe('yes');
+  expect(await can('create', 'serviceaccounts/token', '-n', 'kgate-system')).toBe('yes');
+  expect(await can('get', 'secrets', '-n', 'prod')).toBe('no');
+  expect(await can('create', 'pods/exec', '-n', 'prod')).toBe('no');
+  const who = await kubectl(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { kubeconfig });
+  expect(who.stdout).toBe('kgate-server');
+});
+
 it('kubectl logs -f streams a running pod until interrupted', async () => {
   const cacheDir = mkdtempSync(join(tmpdir(), 'kgate-kubecache-'));
   const child = spawn(kubectls[0]!.path, ['logs', '-f', '-n', 'staging', 'web'], { env: { ...process.env, KUBECONFIG: world.kubeconfig, KUBECACHEDIR: cacheDir } });
