@@ -119,14 +119,16 @@ export function systemDoctorDeps(paths: KgatePaths): DoctorDeps {
     nodeVersion: process.version,
     paths,
     run: async (file, args) => (await exec(file, [...args], { timeout: 10_000 })).stdout,
+    // The same store kgate keeps tokens in (Secret Service on Linux, never the kernel keyring).
     probeKeyring: async () => {
-      const { Entry } = await import('@napi-rs/keyring');
-      const entry = new Entry('kgate', `doctor-probe-${process.pid}`);
-      entry.setPassword('probe');
+      const { KeyringSecretStore } = await import('../identity/store/keyring.js');
+      const store = new KeyringSecretStore();
+      const key = `doctor-probe-${process.pid}`;
+      await store.write(key, 'probe');
       try {
-        if (entry.getPassword() !== 'probe') throw new Error('probe entry did not read back');
+        if ((await store.read(key)) !== 'probe') throw new Error('probe entry did not read back');
       } finally {
-        entry.deletePassword();
+        await store.remove(key);
       }
     },
     fetch: globalThis.fetch,
