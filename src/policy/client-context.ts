@@ -1,0 +1,80 @@
+/**
+ * How a command reaches the policy service: the URL from `--server`, else KGATE_SERVER, else
+ * `server:` in config.yaml; the CA from KGATE_SERVER_CA_FILE, else the identity CA
+ * (KGATE_CA_FILE); the bearer from the current kgate login.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Flags } from '@oclif/core';
+import { usageError } from '../cli/errors.js';
+import { resolvePaths } from '../cli/paths.js';
+import { identityFlags } from '../identity/command-flags.js';
+import { openIdentity } from '../identity/context.js';
+import { PolicyClient } from './client.js';
+
+/** Flags every command talking to the policy service accepts. */
+export const serverFlags = {
+  server: Flags.string({ summary: 'Policy service URL (env KGATE_SERVER, or server: in config.yaml).', helpGroup: 'SERVER' }),
+  ...identityFlags,
+};
+
+/** Flags of {@link serverFlags}, as parsed. */
+export interface ServerFlagValues {
+  server?: string;
+  issuer?: string;
+  'client-id'?: string;
+  audience?: string;
+  'token-storage'?: string;
+  'ca-file'?: string;
+}
+
+/** Opens a {@link PolicyClient} for the current identity. */
+export async function openPolicyClient(flags: ServerFlagValues, env: NodeJS.ProcessEnv = process.env): Promise<PolicyClient> {
+  const server = flags.server || env.KGATE_SERVER || (await configuredServer(env));
+  if (!server) throw usageError('No policy service configured', ['Pass --server https://…, set KGATE_SERVER, or add `server: https://…` to config.yaml.']);
+  checkUrl(server);
+  const { session } = await openIdentity(flags, env);
+  const caFile = env.KGATE_SERVER_CA_FILE || flags['ca-file'] || env.KGATE_CA_FILE;
+  const ca = caFile ? await readCa(caFile) : undefined;
+  return new PolicyClient({ server, ca, token: async () => (await session.getToken()).token });
+}
+
+async function configuredServer(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(resolvePaths(env).config, 'config.yaml'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const { parse } = await import('yaml');
+  const doc = parse(text) as { server?: unknown } | null;
+  const value = doc?.server;
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && typeof (value as { url?: unknown }).url === 'string') return (value as { url: string }).url;
+  return undefined;
+}
+
+function checkUrl(server: string): void {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    throw usageError(`The policy service URL "${server}" is not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw usageError(`The policy service URL ${server} must be http(s)`);
+}
+
+async function readCa(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw usageError(`Cannot read the CA file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** The cluster a grant command targets: `--cluster`, else KGATE_CLUSTER. */
+export function clusterOf(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const cluster = flag || env.KGATE_CLUSTER;
+  if (!cluster) throw usageError('No cluster given', ['Pass --cluster NAME or set KGATE_CLUSTER.']);
+  return cluster;
+}

@@ -1,0 +1,84 @@
+/**
+ * The v1 wire types of the policy service, shared by the server and the client
+ * (src/policy/client.ts). Principals go out without their raw claims.
+ */
+import type { Approval, ApprovalVote, ClusterCredential, Grant, GuardrailRule, MaskingConfig, Principal } from '../types.js';
+import { principalId } from '../types.js';
+
+/** A principal as the API shows it. */
+export interface PrincipalView {
+  /** `issuer#subject`, the stable id used for ownership and self-approval checks. */
+  id: string;
+  issuer: string;
+  subject: string;
+  clientId?: string;
+  name: string;
+  type: 'human' | 'workload';
+  groups: string[];
+}
+
+export type GrantView = Omit<Grant, 'principal'> & { principal: PrincipalView; approvalId?: string };
+
+export type ApprovalView = Omit<Approval, 'requester' | 'votes'> & {
+  requester: PrincipalView;
+  votes: (Omit<ApprovalVote, 'approver'> & { approver: PrincipalView })[];
+};
+
+/** `POST /v1/grants` body. */
+export interface GrantRequestBody {
+  cluster: string;
+  grant: string;
+  namespaces?: string[];
+  /** A duration such as `30m` or `1h`; default from the template. */
+  ttl?: string;
+  reason?: string;
+  breakGlass?: boolean;
+}
+
+/** `POST /v1/approvals` body: a broker holding one API request. */
+export interface RequestApprovalBody {
+  cluster: string;
+  request: { verb: string; path: string; namespace?: string; resource?: string; subresource?: string; name?: string; command?: string[] };
+  bodyDigest?: string;
+  /** The guardrail rule that held the request. */
+  rule: string;
+}
+
+export type CredentialView = ClusterCredential;
+
+/** `GET /v1/policy/rules` response. */
+export interface PolicyRulesView {
+  cluster: string;
+  rules: GuardrailRule[];
+  masking: MaskingConfig;
+}
+
+/** A list response. */
+export interface ListView<T> {
+  items: T[];
+}
+
+/** The view of a principal (drops raw claims). */
+export function principalView(p: Principal): PrincipalView {
+  return {
+    id: principalId(p),
+    issuer: p.issuer,
+    subject: p.subject,
+    ...(p.clientId === undefined ? {} : { clientId: p.clientId }),
+    name: p.name,
+    type: p.type,
+    groups: p.groups,
+  };
+}
+
+export function grantView(grant: Grant, approvalId?: string): GrantView {
+  return { ...grant, principal: principalView(grant.principal), ...(approvalId ? { approvalId } : {}) };
+}
+
+export function approvalView(approval: Approval): ApprovalView {
+  return {
+    ...approval,
+    requester: principalView(approval.requester),
+    votes: approval.votes.map((v) => ({ ...v, approver: principalView(v.approver) })),
+  };
+}

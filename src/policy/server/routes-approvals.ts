@@ -1,0 +1,137 @@
+/**
+ * `/v1/approvals`: list what the caller may decide, show (long-poll), vote, and open an approval
+ * for one API request a broker holds. Votes go through checkApprover (no self-approval, approver
+ * groups); the store settles them atomically (one vote per approver, closed approvals refuse).
+ */
+import { checkApprover } from '../evaluate-grant.js';
+import type { Approval, Principal } from '../types.js';
+import { principalId } from '../types.js';
+import { isApproverOf, isRequester } from './access.js';
+import { approvalView, type ApprovalView, type ListView } from './api.js';
+import { readJsonBody } from './body.js';
+import { approvalKey } from './change-feed.js';
+import type { ServiceContext } from './context.js';
+import { badRequest, conflict, forbidden, notFound } from './errors.js';
+import type { GrantLifecycle } from './grant-lifecycle.js';
+import { ID_PATTERN, newId } from './grant-ids.js';
+import { list, object, optional, parseBody, required, str } from './input-schema.js';
+import { checkQuery, waitRequest } from './long-poll.js';
+import { sendJson } from './respond.js';
+import type { RouteContext } from './router.js';
+
+const STATES = ['pending', 'approved', 'denied', 'expired'];
+
+const voteSchema = (reasonRequired: boolean) => object({ reason: reasonRequired ? required(str({ max: 1000 })) : optional(str({ max: 1000 })) });
+
+const requestApprovalSchema = object({
+  cluster: required(str({ max: 63, pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, what: 'a cluster name' })),
+  request: required(object({
+    verb: required(str({ max: 32, pattern: /^[a-z]+$/, what: 'a Kubernetes verb' })),
+    path: required(str({ max: 2048, pattern: /^\/\S*$/, what: 'the canonical request path' })),
+    namespace: optional(str({ max: 63 })),
+    resource: optional(str({ max: 253 })),
+    subresource: optional(str({ max: 63 })),
+    name: optional(str({ max: 253 })),
+    command: optional(list(str({ max: 4096 }), { max: 100 })),
+  })),
+  bodyDigest: optional(str({ max: 100, pattern: /^sha256:[0-9a-f]{64}$/, what: 'sha256:<64 hex digits>' })),
+  rule: required(str({ max: 253 })),
+});
+
+export class ApprovalRoutes {
+  constructor(private readonly ctx: ServiceContext, private readonly lifecycle: GrantLifecycle, private readonly scheduleApproval: (at: number) => void) {}
+
+  /** GET /v1/approvals?state=pending|…&mine=true — those the caller may decide (or, with mine, opened). */
+  async list(rc: RouteContext, who: Principal): Promise<void> {
+    checkQuery(rc.query, ['state', 'mine']);
+    const state = rc.query.get('state') ?? undefined;
+    if (state !== undefined && !STATES.includes(state)) throw badRequest(`state: expected one of ${STATES.join(', ')}`, 'invalid_query');
+    const mine = rc.query.get('mine') === 'true';
+    const all = await this.ctx.store.listApprovals(state ? { state: state as Approval['state'] } : {});
+    const items = all.filter((a) => (mine ? isRequester(a, who) : isApproverOf(a, who) && !isRequester(a, who)));
+    const body: ListView<ApprovalView> = { items: items.map(approvalView) };
+    sendJson(rc.res, 200, body);
+  }
+
+  /** GET /v1/approvals/:id[?wait=30s&revision=N] */
+  async show(rc: RouteContext, who: Principal): Promise<void> {
+    checkQuery(rc.query, ['wait', 'revision']);
+    const wait = waitRequest(rc.query);
+    const first = await this.visible(rc.params.id!, who);
+    const approval = wait
+      ? (await this.ctx.feed.waitFor(approvalKey(first.id), () => this.ctx.store.getApproval(first.id), (a) => !a || a.revision > wait.revision, wait.waitMs, rc.signal)) ?? first
+      : first;
+    sendJson(rc.res, 200, approvalView(approval));
+  }
+
+  /** POST /v1/approvals/:id/approve|deny {reason} */
+  async vote(rc: RouteContext, who: Principal, decision: 'approve' | 'deny'): Promise<void> {
+    checkQuery(rc.query, []);
+    const body = parseBody(voteSchema(decision === 'deny'), await readJsonBody(rc.req));
+    const approval = await this.find(rc.params.id!);
+    const { now, store, log } = this.ctx;
+    if (approval.state !== 'pending') throw conflict(`Approval ${approval.id} is already ${approval.state}`, 'approval_closed');
+    if (approval.expiresAt <= now()) {
+      await this.expireNow();
+      throw conflict(`Approval ${approval.id} expired at ${new Date(approval.expiresAt).toISOString()}`, 'approval_closed');
+    }
+    const allowed = checkApprover(approval.rule, who, approval.requester);
+    if (!allowed.ok) throw forbidden(allowed.message, 'not_an_approver');
+    const updated = await store.addVote(approval.id, { approver: who, decision, ...(body.reason ? { reason: body.reason } : {}), at: now() }, { requiredCount: approval.rule.count, now: now() });
+    this.ctx.feed.notify(approvalKey(approval.id));
+    log.info({ approval: approval.id, grant: approval.grantId, approver: principalId(who), decision, state: updated.state }, 'approval vote');
+    await this.ctx.audit.record({ verb: decision, resource: 'approvals', name: approval.id, actor: who, cluster: approval.cluster, grant: approval.grantId, approval: approval.id, decision: updated.state, reason: body.reason });
+    await this.settle(updated, who, body.reason);
+    sendJson(rc.res, 200, approvalView((await store.getApproval(approval.id)) ?? updated));
+  }
+
+  /** POST /v1/approvals {cluster, request, bodyDigest, rule} — a broker holding one API request. */
+  async open(rc: RouteContext, who: Principal): Promise<void> {
+    checkQuery(rc.query, []);
+    const body = parseBody(requestApprovalSchema, await readJsonBody(rc.req));
+    const { policy, store, now, log } = this.ctx;
+    if (!policy.clusters.some((c) => c.name === body.cluster)) throw badRequest(`Unknown cluster ${body.cluster}`, 'unknown_cluster');
+    const rule = policy.rules.find((r) => r.name === body.rule);
+    if (!rule || rule.effect !== 'approve' || !rule.approval) throw badRequest(`No guardrail rule ${JSON.stringify(body.rule)} that holds requests for approval`, 'unknown_rule');
+    const approval = await store.createApproval({
+      id: newId(), kind: 'request', state: 'pending', requester: who, cluster: body.cluster, rule: rule.approval,
+      request: { ...body.request, ...(body.bodyDigest ? { bodyDigest: body.bodyDigest } : {}), ruleName: rule.name, message: rule.message },
+      votes: [], createdAt: now(), expiresAt: now() + rule.approval.expiresAfterMs, revision: 1,
+    });
+    this.scheduleApproval(approval.expiresAt);
+    log.info({ approval: approval.id, principal: principalId(who), cluster: body.cluster, rule: rule.name, verb: body.request.verb, path: body.request.path }, 'request held for approval');
+    await this.ctx.audit.record({ verb: 'create', resource: 'approvals', name: approval.id, actor: who, cluster: body.cluster, approval: approval.id, decision: 'pending' });
+    sendJson(rc.res, 201, approvalView(approval));
+  }
+
+  /** Carries a settled approval over to its grant. */
+  private async settle(approval: Approval, who: Principal, reason?: string): Promise<void> {
+    if (approval.kind !== 'grant' || !approval.grantId) return;
+    if (approval.state === 'denied') {
+      await this.lifecycle.settleUnapproved(approval.grantId, 'denied', `Denied by ${who.name}${reason ? `: ${reason}` : ''}`, principalId(who));
+    } else if (approval.state === 'approved') {
+      const grant = await this.ctx.store.getGrant(approval.grantId);
+      if (grant?.state === 'pending') await this.lifecycle.activate(grant);
+    }
+  }
+
+  private async expireNow(): Promise<void> {
+    for (const expired of await this.ctx.store.expireApprovals(this.ctx.now())) {
+      this.ctx.feed.notify(approvalKey(expired.id));
+      if (expired.kind === 'grant' && expired.grantId) await this.lifecycle.settleUnapproved(expired.grantId, 'expired', 'No decision before the approval expired; request the grant again');
+    }
+  }
+
+  private async find(id: string): Promise<Approval> {
+    if (!ID_PATTERN.test(id)) throw notFound(`No approval ${JSON.stringify(id)}`);
+    const approval = await this.ctx.store.getApproval(id);
+    if (!approval) throw notFound(`No approval ${id}`);
+    return approval;
+  }
+
+  private async visible(id: string, who: Principal): Promise<Approval> {
+    const approval = await this.find(id);
+    if (!isRequester(approval, who) && !isApproverOf(approval, who)) throw forbidden(`Approval ${id} is neither yours nor one you may decide`);
+    return approval;
+  }
+}
