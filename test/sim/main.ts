@@ -5,6 +5,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { createServerLogger } from '../../src/policy/server/logger.js';
+import { startSimPolicyServer } from './policy-server.js';
 import { startSimWorld } from './world.js';
 
 function shellQuote(value: string): string {
@@ -32,10 +34,19 @@ async function main(): Promise<void> {
   }
   // The sim logs what it could not serve, so a gap in its faithfulness shows; --quiet hides it.
   const world = await startSimWorld({ log: values.quiet ? undefined : (line) => process.stderr.write(`sim: ${line}\n`) });
-  for (const endpoint of world.endpoints) process.stdout.write(`${endpoint.name.padEnd(22)} ${endpoint.url}\n`);
+  // The policy service with the sample policy, as `kgate server` would run it next to the cluster.
+  const policyServer = await startSimPolicyServer(world, {
+    logger: createServerLogger({ level: values.quiet ? 'silent' : 'warn', destination: process.stderr }),
+  }).catch(async (error: unknown) => {
+    await world.close();
+    throw error;
+  });
+  Object.assign(world.env, policyServer.env);
+  const endpoints = [...world.endpoints, { name: 'kgate policy service', url: policyServer.url }];
+  for (const endpoint of endpoints) process.stdout.write(`${endpoint.name.padEnd(28)} ${endpoint.url}\n`);
   if (values['env-file']) {
     await writeFile(values['env-file'], renderEnvFile(world.env), { mode: 0o600 });
-    process.stdout.write(`${'env file'.padEnd(22)} ${values['env-file']}\n`);
+    process.stdout.write(`${'env file'.padEnd(28)} ${values['env-file']}\n`);
   }
   process.stdout.write('ready (Ctrl-C stops)\n');
   let stopping = false;
@@ -43,7 +54,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`sim: ${signal}, stopping\n`);
-    world.close().then(() => process.exit(0), (error: unknown) => {
+    policyServer.close().then(() => world.close()).then(() => process.exit(0), (error: unknown) => {
       process.stderr.write(`sim: stop failed: ${String(error)}\n`);
       process.exit(1);
     });

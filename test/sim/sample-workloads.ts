@@ -30,7 +30,7 @@ function loggingPod(ns: string, name: string, line: string): KubeObject {
 /**
  * Namespaces `prod` and `staging`, each with a `db-credentials` Secret, an `app-config` ConfigMap
  * (one key holds an AWS-style access key, a leak the masking detectors must catch) and a pod that
- * writes a log line every two seconds.
+ * writes a log line every two seconds; and an empty `apps` namespace for deployments.
  */
 export function sampleWorkloads(): KubeObject[] {
   const objects: KubeObject[] = [];
@@ -51,5 +51,7 @@ export function sampleWorkloads(): KubeObject[] {
     });
     objects.push(loggingPod(ns, 'web', `${ns} web: GET /healthz 200`));
   }
+  // Where the sample policy's `deploy` grant lands; empty until someone deploys.
+  objects.push(namespace('apps', { 'kgate.dev/tier': 'apps' }));
   return objects;
 }

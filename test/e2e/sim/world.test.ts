@@ -172,10 +172,10 @@ it('npm run sim writes the env file and serves until Ctrl-C', async () => {
     expect(match).not.toBeNull();
     return [match![1]!, match![2]!.replace(/^'(.*)'$/, '$1')];
   }));
-  for (const name of ['KGATE_ISSUER', 'KGATE_CLIENT_ID', 'KGATE_CLIENT_SECRET', 'SIM_CI_DEPLOYER_CLIENT_ID', 'SIM_CI_DEPLOYER_CLIENT_SECRET', 'SIM_MCP_AGENT_CLIENT_ID', 'SIM_MCP_AGENT_CLIENT_SECRET', 'SIM_API_SERVER', 'SIM_CA_FILE', 'SIM_KUBECONFIG', 'SIM_CLUSTER_NAME', 'SIM_ROLE_ARN', 'SIM_STS_ENDPOINT', 'SIM_EKS_ENDPOINT', 'AWS_REGION', 'SIM_AWS_ACCESS_KEY_ID', 'SIM_AWS_SECRET_ACCESS_KEY', 'SIM_GHA_TOKEN_REQUEST_URL', 'SIM_GHA_TOKEN_REQUEST_TOKEN']) {
+  for (const name of ['KGATE_ISSUER', 'KGATE_CLIENT_ID', 'KGATE_CLIENT_SECRET', 'SIM_CI_DEPLOYER_CLIENT_ID', 'SIM_CI_DEPLOYER_CLIENT_SECRET', 'SIM_MCP_AGENT_CLIENT_ID', 'SIM_MCP_AGENT_CLIENT_SECRET', 'SIM_API_SERVER', 'SIM_CA_FILE', 'SIM_KUBECONFIG', 'SIM_CLUSTER_NAME', 'SIM_ROLE_ARN', 'SIM_STS_ENDPOINT', 'SIM_EKS_ENDPOINT', 'AWS_REGION', 'SIM_AWS_ACCESS_KEY_ID', 'SIM_AWS_SECRET_ACCESS_KEY', 'SIM_GHA_TOKEN_REQUEST_URL', 'SIM_GHA_TOKEN_REQUEST_TOKEN', 'KGATE_SERVER', 'KGATE_CLUSTER', 'KGATE_CA_FILE']) {
     expect(env[name]).toBeTruthy();
   }
-  expect(out.split('\n').filter((l) => l.includes('https://127.0.0.1:'))).toHaveLength(5);
+  expect(out.split('\n').filter((l) => l.includes('https://127.0.0.1:'))).toHaveLength(6);
   const nodes = await kubectl(['get', 'ns', '-o', 'name'], { kubeconfig: env.SIM_KUBECONFIG! });
   expect(nodes.stdout).toContain('namespace/prod');
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
