@@ -1,0 +1,184 @@
+/**
+ * Masking throughput and memory: a SecretList and a watch stream of Secrets (and a pod log for
+ * the text masker), generated chunk by chunk in memory so the input itself does not sit in the
+ * heap, masked by the streaming maskers. Prints MB/s and peak RSS / heap growth at 10 MB and 50 MB
+ * next to the targets (≥ 100 MB/s; memory that does not grow with size).
+ *
+ * Run: node --import tsx bench/mask.ts   (add --expose-gc for steadier memory baselines)
+ */
+import { pathToFileURL } from 'node:url';
+import { defaultMasking } from '../src/policy/schema/index.js';
+import { createListStreamMasker, createMasker, createTextStreamMasker, createWatchStreamMasker } from '../src/mask/index.js';
+import type { ChunkMasker, Masker } from '../src/mask/index.js';
+
+const MB = 1024 * 1024;
+const CHUNK = 64 * 1024;
+const TARGET_MBPS = 100;
+
+/** One Secret as the apiserver lists it; about 1.3 KB, some with a last-applied annotation. */
+function secretJson(i: number, withKind: boolean): string {
+  const value = (n: number) => Buffer.from(`value-${i}-${n}-`.padEnd(90, 'x')).toString('base64');
+  const annotations =
+    i % 10 === 0
+      ? { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `s-${i}`, namespace: 'prod' }, stringData: { password: `p-${i}` } }) + '\n' }
+      : { 'example.com/owner': 'team-a' };
+  return JSON.stringify({
+    ...(withKind ? { kind: 'Secret', apiVersion: 'v1' } : {}),
+    metadata: {
+      name: `secret-${i}`,
+      namespace: `ns-${i % 50}`,
+      uid: `6f1c2a9e-${(i % 65536).toString(16).padStart(4, '0')}-4b7d-8c3e-1a2b3c4d5e6f`,
+      resourceVersion: String(100000 + i),
+      creationTimestamp: '2025-03-01T10:00:00Z',
+      labels: { app: `app-${i % 20}`, tier: 'backend' },
+      annotations,
+    },
+    data: { username: value(1), password: value(2), 'tls.key': value(3) },
+    type: 'Opaque',
+  });
+}
+
+/** Yields `total` bytes of a SecretList in CHUNK-sized pieces. */
+function* secretListChunks(total: number): Generator<Uint8Array> {
+  let pending = '{"kind":"SecretList","apiVersion":"v1","metadata":{"resourceVersion":"100000"},"items":[';
+  let produced = 0;
+  for (let i = 0; produced + pending.length < total; i++) {
+    pending += (i === 0 ? '' : ',') + secretJson(i, false);
+    if (pending.length >= CHUNK) {
+      produced += pending.length;
+      yield Buffer.from(pending);
+      pending = '';
+    }
+  }
+  yield Buffer.from(`${pending}]}`);
+}
+
+/** Yields `total` bytes of newline-delimited watch events. */
+function* watchChunks(total: number): Generator<Uint8Array> {
+  let pending = '';
+  let produced = 0;
+  const types = ['ADDED', 'MODIFIED', 'DELETED'];
+  for (let i = 0; produced < total; i++) {
+    pending += `{"type":"${types[i % 3]}","object":${secretJson(i, true)}}\n`;
+    if (pending.length >= CHUNK) {
+      produced += pending.length;
+      yield Buffer.from(pending);
+      pending = '';
+    }
+  }
+  if (pending) yield Buffer.from(pending);
+}
+
+/** Yields `total` bytes of application log lines, one in 50 with a secret. */
+function* logChunks(total: number): Generator<Uint8Array> {
+  let pending = '';
+  let produced = 0;
+  for (let i = 0; produced < total; i++) {
+    pending +=
+      i % 50 === 0
+        ? `2025-03-01T10:00:${String(i % 60).padStart(2, '0')}Z DEBUG connecting with password=s3cr3t-${i} to db-${i % 7}\n`
+        : `2025-03-01T10:00:${String(i % 60).padStart(2, '0')}Z INFO request ${i} GET /api/v1/items/${i} 200 ${i % 97}ms\n`;
+    if (pending.length >= CHUNK) {
+      produced += pending.length;
+      yield Buffer.from(pending);
+      pending = '';
+    }
+  }
+  if (pending) yield Buffer.from(pending);
+}
+
+interface Measurement {
+  name: string;
+  sizeMb: number;
+  mbPerSec: number;
+  masked: number;
+  rssGrowthMb: number;
+  heapGrowthMb: number;
+  /** Heap still held after a forced GC, with the masker alive: what the masker really keeps. */
+  retainedMb: number | undefined;
+}
+
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/** Masks the generated input, sampling memory every 16 chunks; only the masker's time counts. */
+function measure(name: string, sizeMb: number, chunks: Iterable<Uint8Array>, masker: ChunkMasker): Measurement {
+  collectGarbage();
+  const base = process.memoryUsage();
+  let peakRss = base.rss;
+  let peakHeap = base.heapUsed;
+  let inBytes = 0;
+  let n = 0;
+  let elapsed = 0n;
+  for (const chunk of chunks) {
+    inBytes += chunk.length;
+    const start = process.hrtime.bigint();
+    masker.write(chunk);
+    elapsed += process.hrtime.bigint() - start;
+    if (++n % 16 === 0) {
+      const m = process.memoryUsage();
+      peakRss = Math.max(peakRss, m.rss);
+      peakHeap = Math.max(peakHeap, m.heapUsed);
+    }
+  }
+  const start = process.hrtime.bigint();
+  masker.end();
+  const seconds = Number(elapsed + process.hrtime.bigint() - start) / 1e9;
+  const canCollect = typeof (globalThis as { gc?: unknown }).gc === 'function';
+  collectGarbage();
+  const retainedMb = canCollect ? (process.memoryUsage().heapUsed - base.heapUsed) / MB : undefined;
+  return {
+    retainedMb,
+    name,
+    sizeMb,
+    mbPerSec: inBytes / MB / seconds,
+    masked: masker.maskedCount,
+    rssGrowthMb: (peakRss - base.rss) / MB,
+    heapGrowthMb: (peakHeap - base.heapUsed) / MB,
+  };
+}
+
+function scenarios(masker: Masker): Array<{ name: string; run: (mb: number) => Measurement }> {
+  return [
+    { name: 'SecretList (stream-json)', run: (mb) => measure('SecretList (stream-json)', mb, secretListChunks(mb * MB), createListStreamMasker(masker)) },
+    { name: 'watch stream (stream-watch)', run: (mb) => measure('watch stream (stream-watch)', mb, watchChunks(mb * MB), createWatchStreamMasker(masker)) },
+    { name: 'pod log (text-stream)', run: (mb) => measure('pod log (text-stream)', mb, logChunks(mb * MB), createTextStreamMasker(masker.detectors)) },
+  ];
+}
+
+/** Runs every scenario at 10 MB and 50 MB and returns the rows of the table. */
+export function runMaskBench(): Measurement[] {
+  const masker = createMasker(defaultMasking());
+  const rows: Measurement[] = [];
+  for (const scenario of scenarios(masker)) {
+    scenario.run(5);
+    for (const mb of [10, 50]) rows.push(scenario.run(mb));
+  }
+  return rows;
+}
+
+/** The table: one row per scenario and size, with the targets and a verdict. */
+export function formatMaskBench(rows: readonly Measurement[]): string {
+  const lines = [
+    `${'scenario'.padEnd(30)} ${'size'.padStart(6)} ${'MB/s'.padStart(8)} ${'target'.padStart(8)} ${'masked'.padStart(9)} ${'peak RSS +MB'.padStart(13)} ${'peak heap +MB'.padStart(14)} ${'kept +MB'.padStart(9)}`,
+  ];
+  for (const r of rows) {
+    const verdict = r.mbPerSec >= TARGET_MBPS ? 'ok' : 'BELOW';
+    lines.push(
+      `${r.name.padEnd(30)} ${`${r.sizeMb} MB`.padStart(6)} ${r.mbPerSec.toFixed(1).padStart(8)} ${`≥${TARGET_MBPS}`.padStart(8)} ${String(r.masked).padStart(9)} ${r.rssGrowthMb.toFixed(1).padStart(13)} ${r.heapGrowthMb.toFixed(1).padStart(14)} ${(r.retainedMb === undefined ? 'n/a' : r.retainedMb.toFixed(1)).padStart(9)}  ${verdict}`,
+    );
+  }
+  const byName = new Map<string, Measurement[]>();
+  for (const r of rows) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
+  lines.push('', 'memory vs size (target: no growth from 10 MB to 50 MB; peak heap includes not-yet-collected garbage,', '"kept" is what survives a forced GC — run with --expose-gc to see it):');
+  for (const [name, [small, large]] of byName) {
+    if (!small || !large) continue;
+    lines.push(`  ${name.padEnd(30)} heap +${small.heapGrowthMb.toFixed(1)} MB at 10 MB, +${large.heapGrowthMb.toFixed(1)} MB at 50 MB; RSS +${small.rssGrowthMb.toFixed(1)} / +${large.rssGrowthMb.toFixed(1)} MB`);
+  }
+  return lines.join('\n');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(formatMaskBench(runMaskBench()));
+}

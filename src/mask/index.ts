@@ -1,0 +1,23 @@
+/**
+ * kgate's masking engine: pure, no I/O. Structural masking of Kubernetes JSON
+ * (object-masker.ts), regex detectors for free text (detectors.ts), streaming maskers for lists,
+ * watch streams and text streams, and the Warning header that tells users values were masked.
+ */
+export { MaskError } from './errors.js';
+export type { MaskErrorCode } from './errors.js';
+export { MARKER_PREFIX, maskMarker, base64Marker, isMarked } from './marker.js';
+export type { MaskReason } from './marker.js';
+export { compileDetectors, maskText, findSecretSpans, replaceSpans, maxDetectorLength, DETECTOR_NAMES } from './detectors.js';
+export type { Detector, SecretSpan, MaskedText } from './detectors.js';
+export { createMasker, LAST_APPLIED_ANNOTATION } from './object-masker.js';
+export type { Masker, MaskContext, MaskResult, MaskerOptions } from './object-masker.js';
+export { maskJsonBody } from './body.js';
+export type { MaskedBody } from './body.js';
+export { toTransform, maskChunks, maskAllChunks } from './chunk-masker.js';
+export type { ChunkMasker } from './chunk-masker.js';
+export { createListStreamMasker } from './stream-json.js';
+export type { ListStreamOptions } from './stream-json.js';
+export { createWatchStreamMasker } from './stream-watch.js';
+export type { WatchStreamOptions } from './stream-watch.js';
+export { createTextStreamMasker } from './text-stream.js';
+export { maskingWarningHeader, quoteWarnText } from './warning.js';

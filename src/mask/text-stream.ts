@@ -1,0 +1,108 @@
+/**
+ * Masks free-text byte streams (pod logs, exec and attach output) with the regex detectors,
+ * catching a secret split across any number of chunks.
+ *
+ * Design:
+ * - Bytes are handled as latin1 strings (one char per byte), so output bytes equal input bytes
+ *   everywhere outside a secret, whatever the encoding, and a UTF-8 character split across chunks
+ *   is never altered. Detectors are ASCII patterns; a masked span that ends inside a multi-byte
+ *   UTF-8 character is widened to the character's end, so output stays valid UTF-8.
+ * - After each chunk, only text that can no longer be part of a secret is released: each detector
+ *   reports where an unfinished secret could have begun (`Detector.pendingStart`: an open
+ *   `password=` value, a partial `ghp_…`, a `-----BEGIN … PRIVATE KEY-----` without its END line),
+ *   and everything from the earliest such point is held. Ordinary output (a shell prompt, a
+ *   finished log line) flows through at once, so interactive sessions stay interactive.
+ * - The held tail never exceeds the longest possible match (the window, about 16 KiB for PEM keys
+ *   and JWTs); text older than that cannot be part of an unfinished match and is released.
+ * - The last {@link CONTEXT_CHARS} released characters are kept as context, so a match whose kept
+ *   prefix (the `password=` key) was already released is still found when its value arrives.
+ * - `end()` releases the rest, masking whatever matches in it.
+ */
+import type { ChunkMasker } from './chunk-masker.js';
+import { findSecretSpans, maxDetectorLength } from './detectors.js';
+import type { Detector, SecretSpan } from './detectors.js';
+import { MaskError } from './errors.js';
+import { maskMarker } from './marker.js';
+
+/** Already-released text kept so prefixes and look-behinds still see what came before. */
+const CONTEXT_CHARS = 512;
+
+function isContinuationByte(code: number): boolean {
+  return code >= 0x80 && code <= 0xbf;
+}
+
+/** Widens span ends that fall inside a multi-byte UTF-8 character. */
+function widenToCharacters(text: string, spans: SecretSpan[]): void {
+  for (const span of spans) {
+    while (span.end < text.length && isContinuationByte(text.charCodeAt(span.end))) span.end++;
+  }
+}
+
+class TextStreamMasker implements ChunkMasker {
+  maskedCount = 0;
+  private context = '';
+  private held = '';
+  private closed = false;
+  private readonly window: number;
+
+  constructor(private readonly detectors: readonly Detector[]) {
+    this.window = maxDetectorLength(detectors) + 1;
+  }
+
+  write(chunk: Uint8Array): Uint8Array {
+    this.ensureOpen();
+    const text = this.context + this.held + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
+    return this.release(text, false);
+  }
+
+  end(): Uint8Array {
+    this.ensureOpen();
+    this.closed = true;
+    return this.release(this.context + this.held, true);
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new MaskError('MASK_CLOSED', 'text masker used after it ended');
+  }
+
+  /** Masks and releases what is final in `text` (context + held + new), keeping the rest. */
+  private release(text: string, final: boolean): Uint8Array {
+    const contextEnd = this.context.length;
+    const spans = findSecretSpans(text, this.detectors);
+    widenToCharacters(text, spans);
+    let boundary = final ? text.length : this.holdFrom(text, contextEnd);
+    for (const span of spans) if (span.start < boundary && span.end > boundary) boundary = span.end;
+    let out = '';
+    let at = contextEnd;
+    for (const span of spans) {
+      if (span.end <= contextEnd || span.start >= boundary) continue;
+      const start = Math.max(span.start, contextEnd);
+      out += text.slice(at, start) + maskMarker(span.detector);
+      at = span.end;
+      this.maskedCount++;
+    }
+    out += text.slice(at, boundary);
+    this.context = text.slice(Math.max(0, boundary - CONTEXT_CHARS), boundary);
+    this.held = text.slice(boundary);
+    return Buffer.from(out, 'latin1');
+  }
+
+  /** The earliest index an unfinished secret may start at, bounded by the window. */
+  private holdFrom(text: string, contextEnd: number): number {
+    let hold = text.length;
+    for (const detector of this.detectors) {
+      const pending = detector.pendingStart(text);
+      if (pending >= 0 && pending < hold) hold = pending;
+    }
+    return Math.max(hold, contextEnd, text.length - this.window);
+  }
+}
+
+/**
+ * A masker for text streams (`pods/log`, exec/attach stdout and stderr). Output bytes equal input
+ * bytes except masked secrets, which become `***MASKED:<detector>***`; held-back text is bounded
+ * by the longest match the detectors can make.
+ */
+export function createTextStreamMasker(detectors: readonly Detector[]): ChunkMasker {
+  return new TextStreamMasker(detectors);
+}

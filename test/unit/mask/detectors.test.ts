@@ -1,0 +1,60 @@
+import { compileDetectors, DETECTOR_NAMES, maskMarker, maskText, MaskError } from '../../../src/mask/index.js';
+import { SECRETS } from './fixtures.js';
+
+const all = compileDetectors(DETECTOR_NAMES);
+const M = (name: string) => maskMarker(name);
+
+describe('detectors', () => {
+  it('knows exactly the detectors policy files name', async () => {
+    const { BUILTIN_DETECTORS } = await import('../../../src/policy/schema/index.js');
+    expect([...DETECTOR_NAMES].sort()).toEqual([...BUILTIN_DETECTORS].sort());
+  });
+
+  it.each([
+    ['aws-access-key-id', `export AWS_ACCESS_KEY_ID=${SECRETS.awsKeyId} ok`, `export AWS_ACCESS_KEY_ID=${M('aws-access-key-id')} ok`],
+    ['aws-access-key-id', 'session ASIAY34FZKBOKMUTVV7A.', `session ${M('aws-access-key-id')}.`],
+    ['aws-secret-access-key', `aws_secret_access_key = ${SECRETS.awsSecret}`, `aws_secret_access_key = ${M('aws-secret-access-key')}`],
+    ['aws-secret-access-key', `{"SecretAccessKey":"${SECRETS.awsSecret}"}`, `{"SecretAccessKey":"${M('aws-secret-access-key')}"}`],
+    ['jwt', `Authorization: Bearer ${SECRETS.saToken}`, `Authorization: Bearer ${M('jwt')}`],
+    ['pem-private-key', `key:\n${SECRETS.tlsKey}`, `key:\n-----BEGIN RSA PRIVATE KEY-----${M('pem-private-key')}-----END RSA PRIVATE KEY-----\n`],
+    ['pem-private-key', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----', `-----BEGIN OPENSSH PRIVATE KEY-----${M('pem-private-key')}-----END OPENSSH PRIVATE KEY-----`],
+    ['pem-private-key', '-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----', `-----BEGIN PRIVATE KEY-----${M('pem-private-key')}-----END PRIVATE KEY-----`],
+    ['github-token', `git clone https://${SECRETS.githubToken}@github.com/o/r`, `git clone https://${M('github-token')}@github.com/o/r`],
+    ['github-token', `github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVW`, M('github-token')],
+    ['slack-token', 'SLACK=xoxb-2048-4096-AbCdEfGhIjKlMnOp done', `SLACK=${M('slack-token')} done`],
+    ['password-assignment', 'PASSWORD=hunter2 next', `PASSWORD=${M('password-assignment')} next`],
+    ['password-assignment', '{"password": "hunter two", "user": "bob"}', `{"password": "${M('password-assignment')}", "user": "bob"}`],
+    ['password-assignment', "db:\n  passwd: 's3 cr3t'\n  host: db", `db:\n  passwd: '${M('password-assignment')}'\n  host: db`],
+    ['password-assignment', 'url?client_secret=abc123&x=1', `url?client_secret=${M('password-assignment')}&x=1`],
+    ['password-assignment', 'log {\\"token\\":\\"abc def\\"}', `log {\\"token\\":\\"${M('password-assignment')}\\"}`],
+  ])('%s masks only the secret in %j', (name, text, expected) => {
+    const detectors = compileDetectors([name]);
+    expect(maskText(text, detectors)).toEqual({ text: expected, count: 1 });
+  });
+
+  it.each([
+    'AKIAIOSFODNN7EXAMPLEXX is too long',
+    'eyJub3RhIjoiand0In0.eyJzdWIiOiJ4In0.c2ln has no alg',
+    'ghp_short',
+    '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
+    'the secret of success is patience',
+    'password: ""',
+    `password: ${M('env')}`,
+  ])('leaves %j alone', (text) => {
+    expect(maskText(text, all)).toEqual({ text, count: 0 });
+  });
+
+  it('masks several secrets in one text and never reveals their length', () => {
+    const text = `a=${SECRETS.awsKeyId} token=${'x'.repeat(300)} b=${SECRETS.githubToken}`;
+    const masked = maskText(text, all);
+    expect(masked.count).toBe(3);
+    expect(masked.text).toBe(`a=${M('aws-access-key-id')} token=${M('password-assignment')} b=${M('github-token')}`);
+  });
+
+  it('supports custom /regex/ detectors and refuses unknown names', () => {
+    const custom = compileDetectors(['/acme_[0-9a-f]{8}/i']);
+    expect(maskText('key ACME_deadbeef end', custom)).toEqual({ text: `key ${M('custom')} end`, count: 1 });
+    expect(() => compileDetectors(['credit-card'])).toThrow(MaskError);
+    expect(() => compileDetectors(['/(/'])).toThrow(expect.objectContaining({ code: 'MASK_CONFIG' }));
+  });
+});

@@ -1,0 +1,268 @@
+import { createMasker, base64Marker, maskMarker, maskJsonBody, MaskError, LAST_APPLIED_ANNOTATION } from '../../../src/mask/index.js';
+import {
+  SECRETS,
+  appliedSecretManifest,
+  b64,
+  configMap,
+  createdSecret,
+  cronJob,
+  deepFreeze,
+  deleteStatus,
+  deployment,
+  findLeaks,
+  maskingConfig,
+  mixedList,
+  partialObjectMetadataList,
+  secretItem,
+  secretList,
+  secretTable,
+  tokenRequestResponse,
+  watchEvents,
+} from './fixtures.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests walk masked JSON freely
+type Obj = Record<string, any>;
+
+const masker = createMasker(maskingConfig());
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function mask(obj: unknown, ctx?: { listKind?: string }): { value: Obj; count: number; json: string } {
+  const { value, count } = masker.maskObject(deepFreeze(structuredClone(obj)), ctx);
+  return { value: value as Obj, count, json: JSON.stringify(value) };
+}
+
+function expectDataMasked(data: Record<string, string>): void {
+  for (const v of Object.values(data)) {
+    expect(v).toBe(base64Marker('secret'));
+    expect(v).toMatch(BASE64);
+    expect(Buffer.from(v, 'base64').toString('utf8')).toBe('***MASKED:secret***');
+  }
+}
+
+describe('object masker: Secrets', () => {
+  it('masks every data value of a SecretList whose items carry no kind, keeping structure', () => {
+    const input = secretList();
+    const { value, count, json } = mask(input);
+    expect(findLeaks(json)).toEqual([]);
+    expect(value.items).toHaveLength(5);
+    for (const item of value.items.slice(0, 4)) expectDataMasked(item.data);
+    expect(Object.keys(value.items[0].data)).toEqual(['DB_PASSWORD', 'API_TOKEN']);
+    expect(value.items[1].immutable).toBe(true);
+    expect(value.items[1].type).toBe('kubernetes.io/tls');
+    expect(value.items[4]).toEqual((input.items as Obj[])[4]);
+    expect(value.metadata).toEqual({ resourceVersion: '48300' });
+    // 2 + 2 + 2 + 2 data values + 2 stringData values inside last-applied
+    expect(count).toBe(10);
+  });
+
+  it('masks list items when told the list kind, since items carry none', () => {
+    const item = secretItem('x', { password: SECRETS.dbPassword });
+    const { value, count } = mask(item, { listKind: 'SecretList' });
+    expectDataMasked(value.data);
+    expect(count).toBe(1);
+  });
+
+  it('re-serialises last-applied with its plaintext stringData masked and structure kept', () => {
+    const { value } = mask(secretList());
+    const annotation: string = value.items[3].metadata.annotations[LAST_APPLIED_ANNOTATION];
+    expect(annotation.endsWith('\n')).toBe(true);
+    const manifest = JSON.parse(annotation);
+    expect(manifest).toEqual({ ...appliedSecretManifest, stringData: { password: maskMarker('secret'), username: maskMarker('secret') } });
+  });
+
+  it('masks items of a mixed List by their own kind', () => {
+    const { value, json, count } = mask(mixedList());
+    expect(findLeaks(json)).toEqual([]);
+    expectDataMasked(value.items[0].data);
+    expect(value.items[1].kind).toBe('ConfigMap');
+    expect(count).toBeGreaterThanOrEqual(5);
+  });
+
+  it('treats Secret-shaped objects of unknown kind as Secrets', () => {
+    const { value } = mask({ metadata: { name: 'x' }, data: { a: b64(SECRETS.apiToken) }, type: 'Opaque' });
+    expectDataMasked(value.data);
+    const noType = mask({ metadata: { name: 'x' }, data: { a: b64(SECRETS.apiToken) } }, { listKind: 'List' });
+    expectDataMasked(noType.value.data);
+  });
+
+  it('masks create, patch and delete responses that return the Secret', () => {
+    const { json, count } = mask(createdSecret());
+    expect(findLeaks(json)).toEqual([]);
+    expect(count).toBe(1);
+    const status = deleteStatus();
+    expect(mask(status)).toMatchObject({ value: status, count: 0 });
+  });
+
+  it('leaves Secret data alone when the policy turns secrets off, but still runs detectors', () => {
+    const off = createMasker(maskingConfig({ secrets: false }));
+    const secret = { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'a' }, data: { a: b64('plain') }, type: 'Opaque' };
+    expect(off.maskObject(secret)).toEqual({ value: secret, count: 0 });
+  });
+
+  it('counts nothing and changes nothing when masking an already masked object', () => {
+    const once = mask(secretList());
+    const twice = mask(once.value);
+    expect(twice.count).toBe(0);
+    expect(twice.json).toBe(once.json);
+  });
+});
+
+describe('object masker: Tables and metadata', () => {
+  it('masks last-applied in default Table rows (PartialObjectMetadata) and keeps cells', () => {
+    const table = secretTable('Metadata');
+    const { value, json, count } = mask(table);
+    expect(findLeaks(json)).toEqual([]);
+    expect(value.columnDefinitions).toEqual(table.columnDefinitions);
+    expect(value.rows.map((r: Obj) => r.cells)).toEqual((table.rows as Obj[]).map((r) => r.cells));
+    expect(value.rows[0].object.kind).toBe('PartialObjectMetadata');
+    expect(count).toBe(2);
+  });
+
+  it('masks full Secrets in Table rows with includeObject=Object (kubectl --sort-by)', () => {
+    const { value, json, count } = mask(secretTable('Object'));
+    expect(findLeaks(json)).toEqual([]);
+    for (const row of value.rows.slice(0, 4)) expectDataMasked(row.object.data);
+    expect(count).toBe(10);
+  });
+
+  it('runs detectors over string cells', () => {
+    const table = { kind: 'Table', apiVersion: 'meta.k8s.io/v1beta1', columnDefinitions: [], rows: [{ cells: ['cm', `token=${SECRETS.apiToken}`, 3] }] };
+    const { value, count } = mask(table);
+    expect(value.rows[0].cells).toEqual(['cm', `token=${maskMarker('password-assignment')}`, 3]);
+    expect(count).toBe(1);
+  });
+
+  it('masks last-applied in a PartialObjectMetadataList', () => {
+    const { json, count } = mask(partialObjectMetadataList());
+    expect(findLeaks(json)).toEqual([]);
+    expect(count).toBe(2);
+  });
+
+  it('replaces a last-applied annotation that does not parse with the marker', () => {
+    const obj = { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'p', annotations: { [LAST_APPLIED_ANNOTATION]: `{"password": "${SECRETS.dbPassword}"` } } };
+    const { value, count } = mask(obj);
+    expect(value.metadata.annotations[LAST_APPLIED_ANNOTATION]).toBe(maskMarker('last-applied'));
+    expect(count).toBe(1);
+  });
+
+  it('keeps a last-applied annotation byte for byte when nothing in it is secret', () => {
+    const text = '{"apiVersion":"v1","kind":"Namespace","metadata":{"annotations":{},"name":"team-a"}}\n';
+    const obj = { kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'team-a', annotations: { [LAST_APPLIED_ANNOTATION]: text } } };
+    expect(mask(obj)).toMatchObject({ value: obj, count: 0 });
+  });
+
+  it('masks annotations the policy names, and detector hits in others', () => {
+    const named = createMasker(maskingConfig({ annotations: ['vault.example.com/*'] }));
+    const obj = {
+      kind: 'Pod',
+      apiVersion: 'v1',
+      metadata: { name: 'p', annotations: { 'vault.example.com/token': 's.abc', 'kubernetes.io/change-cause': `kubectl create secret --from-literal=password=${SECRETS.dbPassword}` } },
+    };
+    const { value, count } = named.maskObject(obj) as { value: Obj; count: number };
+    expect(value.metadata.annotations['vault.example.com/token']).toBe(maskMarker('annotation'));
+    expect(value.metadata.annotations['kubernetes.io/change-cause']).toBe(`kubectl create secret --from-literal=password=${maskMarker('password-assignment')}`);
+    expect(count).toBe(2);
+  });
+
+  it('does not run detectors over identifiers', () => {
+    const tokenish = `token=${SECRETS.apiToken}`;
+    const obj = { kind: 'ServiceAccount', apiVersion: 'v1', metadata: { name: tokenish, namespace: tokenish, uid: tokenish, resourceVersion: tokenish, labels: { l: tokenish } } };
+    const { value, count } = mask(obj);
+    expect(value.metadata.name).toBe(tokenish);
+    expect(value.metadata.uid).toBe(tokenish);
+    expect(value.metadata.labels.l).toBe(`token=${maskMarker('password-assignment')}`);
+    expect(count).toBe(1);
+  });
+});
+
+describe('object masker: workloads, ConfigMaps, tokens, watch events', () => {
+  it('masks env values by name pattern (case-insensitive) and by detectors, in containers and initContainers', () => {
+    const { value, json, count } = mask(deployment());
+    expect(findLeaks(json)).toEqual([]);
+    const spec = value.spec.template.spec;
+    expect(spec.initContainers[0].env[0].value).toBe(maskMarker('env'));
+    expect(spec.containers[0].env).toEqual([
+      { name: 'LOG_LEVEL', value: 'debug' },
+      { name: 'SERVICE_TOKEN', value: maskMarker('env') },
+      { name: 'AWS_ACCESS_KEY_ID', value: maskMarker('aws-access-key-id') },
+      { name: 'DB_HOST', valueFrom: { configMapKeyRef: { name: 'db', key: 'host' } } },
+    ]);
+    expect(spec.containers[0].args[1]).toBe(`--github-token=${maskMarker('github-token')}`);
+    expect(count).toBe(4);
+  });
+
+  it('masks env in CronJob job templates and Pods', () => {
+    const { value, count } = mask(cronJob());
+    expect(value.spec.jobTemplate.spec.template.spec.containers[0].env[0].value).toBe(maskMarker('env'));
+    expect(count).toBe(1);
+    const pod = { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'p' }, spec: { ephemeralContainers: [{ name: 'debug', env: [{ name: 'My_Secret_Key', value: 'x' }] }] } };
+    expect((mask(pod).value as Obj).spec.ephemeralContainers[0].env[0].value).toBe(maskMarker('env'));
+  });
+
+  it('masks ConfigMap keys named by policy and detector hits in the rest', () => {
+    const cm = configMap();
+    const { value, json, count } = mask(cm);
+    expect(findLeaks(json)).toEqual([]);
+    expect(value.data['db.password']).toBe(maskMarker('configmap'));
+    expect(value.data['server.key']).toBe(maskMarker('configmap'));
+    expect(value.data['app.properties']).toBe(`region=eu-west-1\naws_secret_access_key=${maskMarker('aws-secret-access-key')}\nlog.level=info\n`);
+    expect(value.data['feature-flags']).toBe('a=1,b=2');
+    expect(value.binaryData['client.pem']).toBe(base64Marker('configmap'));
+    expect(value.binaryData['logo.png']).toBe((cm.binaryData as Obj)['logo.png']);
+    expect(count).toBe(4);
+  });
+
+  it('masks TokenRequest status.token', () => {
+    const { value, json, count } = mask(tokenRequestResponse());
+    expect(findLeaks(json)).toEqual([]);
+    expect(value.status).toEqual({ token: maskMarker('token'), expirationTimestamp: '2025-03-01T10:10:00Z' });
+    expect(count).toBe(1);
+  });
+
+  it('masks every watch event type, including Table events, and keeps BOOKMARK and ERROR intact', () => {
+    const events = watchEvents();
+    const masked = events.map((e) => mask(e));
+    expect(findLeaks(JSON.stringify(masked.map((m) => m.value)))).toEqual([]);
+    expect(masked.map((m) => m.value.type)).toEqual(['ADDED', 'MODIFIED', 'BOOKMARK', 'DELETED', 'ADDED', 'ERROR']);
+    expect(masked[2]!.value).toEqual(events[2]);
+    expect(masked[5]!.value).toEqual(events[5]);
+    expect(masked.map((m) => m.count)).toEqual([1, 1, 0, 1, 4, 0]);
+  });
+});
+
+describe('object masker: policy and failure', () => {
+  it('never mutates its input (frozen input would throw)', () => {
+    const input = deepFreeze(secretList());
+    const before = JSON.stringify(input);
+    masker.maskObject(input);
+    expect(JSON.stringify(input)).toBe(before);
+  });
+
+  it('reports exemption by group', () => {
+    const exempt = createMasker(maskingConfig({ exemptGroups: ['sre-breakglass'] }));
+    expect(exempt.isExempt(['dev', 'sre-breakglass'])).toBe(true);
+    expect(exempt.isExempt(['dev'])).toBe(false);
+    expect(masker.isExempt(['sre-breakglass'])).toBe(false);
+  });
+
+  it('refuses unknown detectors and bad globs at construction', () => {
+    expect(() => createMasker(maskingConfig({ detectors: ['jwt', 'credit-card'] }))).toThrow(MaskError);
+    expect(() => createMasker(maskingConfig({ envNamePatterns: ['[abc'] }))).toThrow(expect.objectContaining({ code: 'MASK_CONFIG' }));
+  });
+
+  it('turns too-deep nesting and unparseable bodies into typed errors', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(() => masker.maskObject(deep)).toThrow(expect.objectContaining({ code: 'MASK_TOO_DEEP' }));
+    expect(() => maskJsonBody(masker, '{"kind":"Secret","data":')).toThrow(expect.objectContaining({ code: 'MASK_MALFORMED' }));
+  });
+
+  it('masks whole bodies, keeping the original bytes when nothing needs masking', () => {
+    const body = Buffer.from(JSON.stringify(createdSecret()));
+    const masked = maskJsonBody(masker, body);
+    expect(masked.count).toBe(1);
+    expect(findLeaks(masked.body)).toEqual([]);
+    const plain = '{"kind":"Namespace","apiVersion":"v1",  "metadata":{"name":"a"}}';
+    expect(maskJsonBody(masker, plain)).toEqual({ body: plain, count: 0 });
+  });
+});

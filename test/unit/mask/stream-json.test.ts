@@ -1,0 +1,120 @@
+import { createListStreamMasker, createMasker, maskAllChunks, maskChunks, toTransform, MaskError } from '../../../src/mask/index.js';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { SECRETS, b64, findLeaks, maskingConfig, mixedList, partialObjectMetadataList, randomChunks, rng, secretList, secretTable } from './fixtures.js';
+
+const masker = createMasker(maskingConfig());
+
+function reference(body: unknown): { text: string; count: number } {
+  const { value, count } = masker.maskObject(body);
+  return { text: JSON.stringify(value), count };
+}
+
+function streamed(chunks: Uint8Array[], opts = {}): { text: string; count: number } {
+  const stream = createListStreamMasker(masker, opts);
+  const out = maskAllChunks(chunks, stream);
+  return { text: out.toString('utf8'), count: stream.maskedCount };
+}
+
+/** Pretty-printed, with escapes and multi-byte characters, so chunk splits land everywhere. */
+function awkwardList(): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- fixture surgery on plain JSON
+  const list = secretList() as { items: Record<string, any>[] };
+  list.items[0]!.metadata.labels = { note: 'quote " backslash \\ slash / ünïcødé 🔑 \u2028 end\\' };
+  list.items[0]!.metadata.annotations = { 'x/y': 'a\\"b', emoji: '🗝️'.repeat(5) };
+  return { kind: 'SecretList', apiVersion: 'v1', metadata: list.items.length ? { resourceVersion: '1', remainingItemCount: 0 } : {}, items: list.items };
+}
+
+const bodies: Record<string, unknown> = {
+  secretList: secretList(),
+  awkward: awkwardList(),
+  table: secretTable('Object'),
+  tableMetadata: secretTable('Metadata'),
+  mixed: mixedList(),
+  partial: partialObjectMetadataList(),
+  empty: { kind: 'SecretList', apiVersion: 'v1', metadata: { resourceVersion: '9' }, items: [] },
+  single: { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'one' }, data: { a: b64(SECRETS.dbPassword) }, type: 'Opaque' },
+};
+
+describe('streaming list masker', () => {
+  it.each(Object.keys(bodies))('equals the non-streaming masker for %s across many random chunkings', (name) => {
+    const body = bodies[name];
+    const expected = reference(body);
+    for (const text of [JSON.stringify(body), JSON.stringify(body, null, 2)]) {
+      const bytes = Buffer.from(text, 'utf8');
+      for (let seed = 1; seed <= 60; seed++) {
+        const got = streamed(randomChunks(bytes, rng(seed), 1 + (seed % 7) * 40));
+        expect(got.text).toBe(expected.text);
+        expect(got.count).toBe(expected.count);
+      }
+    }
+    expect(findLeaks(expected.text)).toEqual([]);
+  });
+
+  it('equals the non-streaming masker when fed one byte at a time', () => {
+    const body = awkwardList();
+    const bytes = Buffer.from(JSON.stringify(body, null, 1));
+    const chunks = Array.from(bytes, (_, i) => bytes.subarray(i, i + 1));
+    expect(streamed(chunks)).toEqual(reference(body));
+  });
+
+  it('masks Secret items even when kind arrives after items', () => {
+    const list = secretList() as Record<string, unknown>;
+    const reordered = { items: list.items, metadata: list.metadata, apiVersion: 'v1', kind: 'SecretList' };
+    const bytes = Buffer.from(JSON.stringify(reordered));
+    const got = streamed(randomChunks(bytes, rng(7)));
+    expect(findLeaks(got.text)).toEqual([]);
+    const parsed = JSON.parse(got.text);
+    expect(parsed.kind).toBe('SecretList');
+    expect(Object.keys(parsed)).toEqual(['items', 'metadata', 'apiVersion', 'kind']);
+    expect(got.count).toBe(reference(list).count);
+  });
+
+  it('works as a Transform and as an async iterable', async () => {
+    const bytes = Buffer.from(JSON.stringify(secretList()));
+    const parts: Buffer[] = [];
+    await pipeline(Readable.from(randomChunks(bytes, rng(3), 100)), toTransform(createListStreamMasker(masker)), async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) parts.push(chunk);
+    });
+    expect(Buffer.concat(parts).toString()).toBe(reference(secretList()).text);
+    const viaIterable: Uint8Array[] = [];
+    for await (const chunk of maskChunks(randomChunks(bytes, rng(4), 100), createListStreamMasker(masker))) viaIterable.push(chunk);
+    expect(Buffer.concat(viaIterable).toString()).toBe(reference(secretList()).text);
+  });
+
+  it.each([
+    ['empty body', ''],
+    ['truncated list', '{"kind":"SecretList","items":[{"data":{"a":"eA=="}}'],
+    ['truncated item string', '{"kind":"SecretList","items":[{"data":{"a":"eA='],
+    ['garbage item', '{"kind":"SecretList","items":[{"data":nope}]}'],
+    ['missing comma', '{"kind":"SecretList" "items":[]}'],
+    ['trailing comma in items', '{"kind":"SecretList","items":[{},]}'],
+    ['trailing data', '{"kind":"SecretList","items":[]} {}'],
+    ['unquoted key', '{kind:"SecretList"}'],
+    ['duplicate kind', '{"kind":"ConfigMapList","items":[],"kind":"SecretList"}'],
+    ['duplicate items', '{"kind":"SecretList","items":[],"items":[]}'],
+    ['not JSON at all', '<html>bad gateway</html>'],
+    ['bad envelope value', '{"kind":"SecretList","metadata":{"a":},"items":[]}'],
+  ])('refuses %s with a typed error', (_name, text) => {
+    const stream = createListStreamMasker(masker);
+    const run = () => maskAllChunks(randomChunks(Buffer.from(text), rng(text.length), 5), stream);
+    expect(run).toThrow(MaskError);
+    expect(() => stream.write(Buffer.from('{}'))).toThrow(expect.objectContaining({ code: 'MASK_CLOSED' }));
+  });
+
+  it('refuses a single item above the size cap, with bounded memory', () => {
+    const big = { kind: 'SecretList', apiVersion: 'v1', items: [{ data: { a: b64('x'.repeat(10_000)) }, type: 'Opaque' }] };
+    const bytes = Buffer.from(JSON.stringify(big));
+    expect(() => streamed(randomChunks(bytes, rng(1), 512), { maxItemBytes: 4096 })).toThrow(expect.objectContaining({ code: 'MASK_TOO_LARGE' }));
+  });
+
+  it('emits items as they complete instead of buffering the list', () => {
+    const stream = createListStreamMasker(masker);
+    const head = '{"kind":"SecretList","apiVersion":"v1","metadata":{},"items":[';
+    const item = JSON.stringify({ metadata: { name: 'a' }, data: { k: b64(SECRETS.apiToken) }, type: 'Opaque' });
+    const first = Buffer.from(stream.write(Buffer.from(head + item + ',' + item.slice(0, 10)))).toString();
+    const maskedItem = JSON.stringify((masker.maskObject(JSON.parse(item), { listKind: 'SecretList' }).value));
+    expect(first).toBe(head + maskedItem);
+    expect(findLeaks(first)).toEqual([]);
+  });
+});

@@ -1,0 +1,51 @@
+import { createMasker, createWatchStreamMasker, maskAllChunks, MaskError } from '../../../src/mask/index.js';
+import { findLeaks, maskingConfig, randomChunks, rng, watchEvents, watchStream } from './fixtures.js';
+
+const masker = createMasker(maskingConfig());
+
+function expectedStream(): { text: string; count: number } {
+  let count = 0;
+  const text = watchEvents()
+    .map((e) => {
+      const masked = masker.maskObject(e);
+      count += masked.count;
+      return `${JSON.stringify(masked.value)}\n`;
+    })
+    .join('');
+  return { text, count };
+}
+
+describe('watch stream masker', () => {
+  it('masks ADDED/MODIFIED/DELETED/BOOKMARK/ERROR events line by line for any chunking', () => {
+    const bytes = Buffer.from(watchStream());
+    const expected = expectedStream();
+    expect(findLeaks(expected.text)).toEqual([]);
+    for (let seed = 1; seed <= 100; seed++) {
+      const stream = createWatchStreamMasker(masker);
+      const out = maskAllChunks(randomChunks(bytes, rng(seed), 1 + (seed % 10) * 30), stream).toString();
+      expect(out).toBe(expected.text);
+      expect(stream.maskedCount).toBe(expected.count);
+    }
+  });
+
+  it('releases each event as soon as its newline arrives', () => {
+    const [first, second] = watchStream().split('\n');
+    const stream = createWatchStreamMasker(masker);
+    const out = Buffer.from(stream.write(Buffer.from(`${first}\n${second!.slice(0, 20)}`))).toString();
+    expect(out.endsWith('\n')).toBe(true);
+    expect(out.split('\n')).toHaveLength(2);
+    expect(findLeaks(out)).toEqual([]);
+  });
+
+  it('refuses a garbage line, a truncated final event and an oversized event', () => {
+    const garbage = createWatchStreamMasker(masker);
+    expect(() => garbage.write(Buffer.from('{"type":"ADDED","object":{}}\nnot json\n'))).toThrow(MaskError);
+    const truncated = createWatchStreamMasker(masker);
+    truncated.write(Buffer.from('{"type":"ADDED","object":{"kind":"Secret","data":{"a":"eA=='));
+    expect(() => truncated.end()).toThrow(expect.objectContaining({ code: 'MASK_MALFORMED' }));
+    const big = createWatchStreamMasker(masker, { maxEventBytes: 1024 });
+    expect(() => big.write(Buffer.from(`{"type":"ADDED","object":{"data":{"a":"${'A'.repeat(2000)}"}}}`))).toThrow(expect.objectContaining({ code: 'MASK_TOO_LARGE' }));
+    const scalar = createWatchStreamMasker(masker);
+    expect(() => scalar.write(Buffer.from('"ADDED"\n'))).toThrow(expect.objectContaining({ code: 'MASK_MALFORMED' }));
+  });
+});
