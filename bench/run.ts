@@ -1,0 +1,23 @@
+/**
+ * `npm run bench`: every benchmark of the project, each printing its own table with the numbers
+ * measured on this machine next to the targets. Benchmarks are scripts, never timed tests.
+ * Each runs in its own Node process so one's garbage does not colour the next one's memory figures.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const BENCHES: { title: string; file: string; flags?: string[] }[] = [
+  { title: 'Kubernetes wire protocol (src/kube): per-request work on the broker hot path', file: 'kube.ts' },
+  { title: 'Masking (src/mask): throughput and memory against the size of the body', file: 'mask.ts', flags: ['--expose-gc'] },
+];
+
+process.stdout.write(`kgate benchmarks — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);
+let failed = 0;
+for (const bench of BENCHES) {
+  process.stdout.write(`\n## ${bench.title}\n\n`);
+  const file = fileURLToPath(new URL(bench.file, import.meta.url));
+  const result = spawnSync(process.execPath, [...(bench.flags ?? []), '--import', 'tsx', file], { stdio: 'inherit' });
+  if (result.status !== 0) failed += 1;
+}
+process.exit(failed === 0 ? 0 : 1);
