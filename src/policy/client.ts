@@ -7,6 +7,7 @@ import { rootCertificates } from 'node:tls';
 import type { Agent } from 'undici';
 import { ExitCode, KgateError } from '../cli/errors.js';
 import type { ApprovalView, CredentialView, GrantRequestBody, GrantView, ListView, PolicyRulesView, RequestApprovalBody } from './server/api.js';
+import type { AuditQuery } from './store/types.js';
 
 export type { ApprovalView, CredentialView, GrantRequestBody, GrantView, PolicyRulesView, RequestApprovalBody } from './server/api.js';
 
@@ -27,20 +28,8 @@ export interface GrantFilter {
   mine?: boolean;
 }
 
-/** Filters of `GET /v1/audit/events`. */
-export interface AuditFilter {
-  from?: string;
-  to?: string;
-  principal?: string;
-  grant?: string;
-  cluster?: string;
-  verb?: string;
-  resource?: string;
-  namespace?: string;
-  decision?: string;
-  limit?: number;
-  cursor?: string;
-}
+/** Filters of `GET /v1/audit/events`: the store's audit query, carried as query parameters. */
+export type AuditFilter = AuditQuery;
 
 export interface AuditPage {
   items: Record<string, unknown>[];
