@@ -7,16 +7,8 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createServerLogger } from '../../src/policy/server/logger.js';
 import { startSimPolicyServer } from './policy-server.js';
+import { renderEnvFile } from './env-file.js';
 import { startSimWorld } from './world.js';
-
-function shellQuote(value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Renders an environment as a file a POSIX shell can source. */
-export function renderEnvFile(env: Record<string, string>): string {
-  return Object.entries(env).map(([name, value]) => `export ${name}=${shellQuote(value)}\n`).join('');
-}
 
 async function main(): Promise<void> {
   // The npm script ends in `--` so Node does not take `--env-file` as its own flag (Node scans its
