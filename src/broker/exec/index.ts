@@ -1,0 +1,15 @@
+/**
+ * The broker's exec/attach relay and the refusal of streams it cannot record (SPDY, port-forward).
+ */
+export { relayExec } from './relay.js';
+export type { RelayExecOptions, ExecSessionSummary } from './relay.js';
+export type { ExecRecorder } from './session.js';
+export type { ExecExit } from './frames.js';
+export type { UpstreamTarget } from './upstream.js';
+export { parseExecTarget } from './exec-target.js';
+export type { ExecTarget } from './exec-target.js';
+export { RecentRefusals } from './refusal-memory.js';
+export { writeUpgradeRefusal } from './http-refusal.js';
+export type { UpgradeRefusal } from './http-refusal.js';
+export { isSpdyUpgrade, isPortForwardTunnel, unrecordableStreamRefusal, refuseUnrecordableStream, spdyRefusal, portForwardRefusal, PORT_FORWARD_TUNNEL_PROTOCOL } from './spdy.js';
+export type { StreamRequest, UnrecordableStreamOptions } from './spdy.js';

@@ -1,0 +1,215 @@
+/**
+ * Pumps one relayed exec/attach session between the client's WebSocket and the apiserver's:
+ * stdin, resize and half-close go up; output comes down through the per-channel masker (only
+ * masked text is ever sent or recorded), the readiness frame and the status pass as they are,
+ * and each side's close is passed to the other. A session that cannot be masked or recorded is
+ * ended on both sides (fail closed).
+ */
+import type { WebSocket } from 'ws';
+import { CHANNEL_CLOSE, CHANNEL_ERROR, encodeFrame } from '../../kube/channels.js';
+import type { ChannelProtocol } from '../../kube/channels.js';
+import { sendWithBackpressure } from './backpressure.js';
+import { clientFrameAction, closeToForward, exitFromStatus, exitWithoutStatus, upstreamFrameAction } from './frames.js';
+import type { ExecExit, RawMessage } from './frames.js';
+import type { OutputMasker } from './output-masker.js';
+
+/**
+ * Receives a session as it happens, asciicast-friendly: output is always the masked text; input
+ * is delivered only when stdin recording is on.
+ */
+export interface ExecRecorder {
+  output(data: Buffer, channel: number): void;
+  input(data: Buffer): void;
+  resize(width: number, height: number): void;
+  exit(exit: ExecExit): void;
+}
+
+/** The two open sockets and what to do with their traffic. */
+export interface SessionOptions {
+  client: WebSocket;
+  /** Opened paused (upstream.ts); resumed once listening. */
+  upstream: WebSocket;
+  protocol: ChannelProtocol;
+  output: OutputMasker;
+  recorder?: ExecRecorder;
+  recordStdin: boolean;
+  log: (line: string) => void;
+}
+
+/** How a session went. */
+export interface SessionOutcome {
+  exit?: ExecExit;
+  /** stdin bytes from the client. */
+  bytesIn: number;
+  /** stdout and stderr bytes from the apiserver, before masking. */
+  bytesOut: number;
+  maskedCount: number;
+  /** The apiserver's close code, or null when the client ended the session first. */
+  closeCode: number | null;
+  error?: string;
+}
+
+/** After one side closed, how long the other gets to finish its closing handshake. */
+const CLOSE_GRACE_MS = 5_000;
+const EMPTY = new Uint8Array(0);
+
+function closeSocket(ws: WebSocket, code: number, reason: string): void {
+  if (ws.readyState === ws.CONNECTING || ws.readyState === ws.OPEN) ws.close(code, reason);
+}
+
+/** Runs the session until both sockets are closed. */
+export function pumpSession(opts: SessionOptions): Promise<SessionOutcome> {
+  const { client, upstream, protocol, output, recorder, log } = opts;
+  const outcome: SessionOutcome = { bytesIn: 0, bytesOut: 0, maskedCount: 0, closeCode: null };
+  let clientClosed = false;
+  let upstreamClosed = false;
+  let failed = false;
+
+  const fail = (why: string): void => {
+    outcome.error ??= why;
+    if (failed) return;
+    failed = true;
+    log(`exec: ending the session: ${why}`);
+    closeSocket(client, 1011, `kgate: ${why}`.slice(0, 123));
+    closeSocket(upstream, 1011, 'kgate: session ended by the broker');
+  };
+  const record = (step: () => void): void => {
+    try {
+      step();
+    } catch {
+      fail('the session could not be recorded');
+    }
+  };
+  const toClient = (channel: number, payload: Uint8Array): void => {
+    const frame = encodeFrame(protocol, channel, payload);
+    sendWithBackpressure(client, upstream, frame.data, frame.isBinary);
+  };
+  const toUpstream = (channel: number, payload: Uint8Array): void => {
+    const frame = encodeFrame(protocol, channel, payload);
+    sendWithBackpressure(upstream, client, frame.data, frame.isBinary);
+  };
+  const release = (channel: number, masked: Uint8Array): void => {
+    if (masked.length === 0) return;
+    record(() => recorder?.output(Buffer.from(masked), channel));
+    if (!failed) toClient(channel, masked);
+  };
+  const flushOutput = (): void => {
+    try {
+      for (const { channel, payload } of output.endAll()) release(channel, payload);
+    } catch {
+      fail('output could not be masked');
+    }
+  };
+  const settleExit = (exit: ExecExit): void => {
+    if (outcome.exit) return;
+    outcome.exit = exit;
+    record(() => recorder?.exit(exit));
+  };
+
+  const onUpstreamMessage = (data: RawMessage, isBinary: boolean): void => {
+    if (failed) return;
+    const action = upstreamFrameAction(protocol, data, isBinary);
+    switch (action.kind) {
+      case 'ready':
+        toClient(action.channel, EMPTY);
+        return;
+      case 'output':
+        outcome.bytesOut += action.payload.length;
+        try {
+          release(action.channel, output.write(action.channel, action.payload));
+        } catch {
+          fail('output could not be masked');
+        }
+        return;
+      case 'status':
+        // The status ends the command: flush held-back output first so the client reads it before EOF.
+        flushOutput();
+        settleExit(exitFromStatus(protocol, action.payload));
+        if (!failed) toClient(CHANNEL_ERROR, action.payload);
+        return;
+      case 'close':
+        try {
+          release(action.channel, output.end(action.channel));
+        } catch {
+          fail('output could not be masked');
+        }
+        if (!failed) toClient(CHANNEL_CLOSE, Uint8Array.of(action.channel));
+        return;
+      case 'drop':
+        log(`exec: dropped a message from the apiserver: ${action.reason}`);
+        return;
+      case 'invalid':
+        fail(`the apiserver sent a message that cannot be read (${action.reason})`);
+        return;
+    }
+  };
+
+  const onClientMessage = (data: RawMessage, isBinary: boolean): void => {
+    if (failed) return;
+    const action = clientFrameAction(protocol, data, isBinary);
+    switch (action.kind) {
+      case 'stdin':
+        outcome.bytesIn += action.payload.length;
+        if (opts.recordStdin) record(() => recorder?.input(Buffer.from(action.payload)));
+        toUpstream(0, action.payload);
+        return;
+      case 'resize':
+        for (const size of action.sizes) record(() => recorder?.resize(size.width, size.height));
+        toUpstream(4, action.payload);
+        return;
+      case 'close':
+        toUpstream(CHANNEL_CLOSE, Uint8Array.of(action.channel));
+        return;
+      case 'drop':
+        log(`exec: dropped a message from the client: ${action.reason}`);
+        return;
+    }
+  };
+
+  return new Promise((resolve) => {
+    let graceTimer: NodeJS.Timeout | undefined;
+    const maybeDone = (): void => {
+      if (clientClosed && upstreamClosed) {
+        clearTimeout(graceTimer);
+        outcome.maskedCount = output.maskedCount;
+        resolve(outcome);
+        return;
+      }
+      graceTimer ??= setTimeout(() => {
+        if (!clientClosed) client.terminate();
+        if (!upstreamClosed) upstream.terminate();
+      }, CLOSE_GRACE_MS);
+      graceTimer.unref();
+    };
+
+    upstream.on('message', onUpstreamMessage);
+    client.on('message', onClientMessage);
+    upstream.on('error', (error) => {
+      outcome.error ??= `apiserver connection: ${error.message}`;
+    });
+    client.on('error', (error) => {
+      outcome.error ??= `client connection: ${error.message}`;
+    });
+    upstream.on('close', (code, reason) => {
+      upstreamClosed = true;
+      outcome.closeCode = code;
+      if (!failed) flushOutput();
+      const exit = exitWithoutStatus(protocol, code);
+      if (exit) settleExit(exit);
+      if (code !== 1000 && code !== 1005 && !clientClosed) outcome.error ??= `the apiserver closed the session with code ${code}`;
+      const forward = closeToForward(code, reason.toString('utf8'));
+      // A socket paused for backpressure must be read again to finish its closing handshake.
+      if (client.isPaused) client.resume();
+      closeSocket(client, forward.code, forward.reason);
+      maybeDone();
+    });
+    client.on('close', (code, reason) => {
+      clientClosed = true;
+      const forward = closeToForward(code, reason.toString('utf8'), 1001);
+      if (upstream.isPaused) upstream.resume();
+      closeSocket(upstream, forward.code, forward.reason);
+      maybeDone();
+    });
+    upstream.resume();
+  });
+}

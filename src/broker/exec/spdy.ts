@@ -1,0 +1,95 @@
+/**
+ * Streaming upgrades the relay cannot record, refused the same way on every transport
+ * (research §5.2, §5.4, §12.5). kubectl falls back from WebSocket to SPDY on any upgrade failure,
+ * so allowing SPDY where WebSocket is recorded would be a bypass of masking and recording:
+ *
+ * - SPDY/3.1 exec and attach (`POST` with `Upgrade: SPDY/3.1` or `X-Stream-Protocol-Version`) are
+ *   refused with a Status telling the user kgate needs WebSocket exec (kubectl ≥ 1.30's default;
+ *   `KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false` is unsupported). When the apiserver has just refused
+ *   the WebSocket attempt at the same URL, that refusal is replayed instead, so kubectl shows the
+ *   real reason (see refusal-memory.ts).
+ * - Port-forward is unsupported for now: refused over SPDY, over WebSocket tunnelling
+ *   (`SPDY/3.1+portforward.k8s.io`, kubectl ≥ 1.31) and over the channel-pair WebSocket protocol.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { statusResponse } from '../../kube/status.js';
+import type { StatusResponse } from '../../kube/status.js';
+import { writeUpgradeRefusal } from './http-refusal.js';
+import type { RecentRefusals } from './refusal-memory.js';
+
+/** The subprotocol kubectl ≥ 1.31 uses to tunnel SPDY port-forward inside a WebSocket. */
+export const PORT_FORWARD_TUNNEL_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
+
+function headerList(value: string | string[] | undefined): string[] {
+  return (Array.isArray(value) ? value.join(',') : (value ?? '')).split(',').map((v) => v.trim()).filter((v) => v !== '');
+}
+
+/** Whether a request asks for a SPDY stream upgrade rather than a WebSocket. */
+export function isSpdyUpgrade(req: Pick<IncomingMessage, 'headers'>): boolean {
+  if (headerList(req.headers['upgrade']).some((u) => u.toLowerCase().startsWith('spdy/'))) return true;
+  return req.headers['x-stream-protocol-version'] !== undefined;
+}
+
+/** Whether a WebSocket upgrade offers the SPDY port-forward tunnel. */
+export function isPortForwardTunnel(req: Pick<IncomingMessage, 'headers'>): boolean {
+  return headerList(req.headers['sec-websocket-protocol']).some((p) => p.toLowerCase().endsWith('portforward.k8s.io'));
+}
+
+/** Names the refused pod in the Status details, as the apiserver's own errors do. */
+export interface StreamRequest {
+  /** `exec`, `attach` or `portforward`. */
+  subresource: string;
+  pod: string;
+}
+
+/** The refusal of SPDY exec/attach. */
+export function spdyRefusal(target: StreamRequest): StatusResponse {
+  return statusResponse(
+    403,
+    'Forbidden',
+    `kgate serves pods/${target.subresource} over WebSocket only, so that every session is masked and recorded, and this client asked for SPDY; ` +
+      'kubectl 1.30 and later use WebSocket by default: unset KUBECTL_REMOTE_COMMAND_WEBSOCKETS (false is not supported)',
+    { name: target.pod, kind: 'pods' },
+  );
+}
+
+/** The refusal of port-forward, whatever the transport. */
+export function portForwardRefusal(target: Pick<StreamRequest, 'pod'>): StatusResponse {
+  return statusResponse(403, 'Forbidden', 'kgate does not support pods/portforward yet: port-forward is refused over WebSocket and SPDY alike', { name: target.pod, kind: 'pods' });
+}
+
+/**
+ * Decides whether a streaming upgrade must be refused because it cannot be recorded: any
+ * port-forward, and exec/attach over SPDY. Undefined means "a WebSocket exec/attach: relay it".
+ */
+export function unrecordableStreamRefusal(req: Pick<IncomingMessage, 'headers'>, target: StreamRequest): StatusResponse | undefined {
+  if (target.subresource === 'portforward') return portForwardRefusal(target);
+  if (isSpdyUpgrade(req) || isPortForwardTunnel(req)) return spdyRefusal(target);
+  return undefined;
+}
+
+/** What {@link refuseUnrecordableStream} needs. */
+export interface UnrecordableStreamOptions extends StreamRequest {
+  req: IncomingMessage;
+  socket: Duplex;
+  /** The canonical URL, to find the apiserver's refusal of the WebSocket attempt just before. */
+  canonicalUrl: string;
+  refusals?: RecentRefusals;
+  log: (line: string) => void;
+}
+
+/**
+ * Writes the refusal on the raw socket when the upgrade cannot be recorded (see
+ * {@link unrecordableStreamRefusal}); returns whether it did. The answer is a plain HTTP
+ * response, so kubectl reports it and exits instead of hanging.
+ */
+export function refuseUnrecordableStream(opts: UnrecordableStreamOptions): boolean {
+  const refusal = unrecordableStreamRefusal(opts.req, opts);
+  if (!refusal) return false;
+  const replayed = opts.subresource === 'portforward' ? undefined : opts.refusals?.take(opts.canonicalUrl);
+  const transport = isSpdyUpgrade(opts.req) ? 'SPDY' : 'WebSocket';
+  opts.log(`exec: refused ${transport} pods/${opts.subresource} upgrade for ${opts.pod} with ${replayed ? `the apiserver's earlier ${replayed.code}` : refusal.code}`);
+  writeUpgradeRefusal(opts.socket, replayed ?? refusal);
+  return true;
+}
