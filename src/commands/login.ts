@@ -5,13 +5,13 @@ import { openIdentity } from '../identity/context.js';
 import { isInteractive, processTerminal } from '../identity/interactive.js';
 import { login, type LoginRequest } from '../identity/login.js';
 import { openUrl } from '../identity/flows/open-url.js';
-import { describePrincipal, type Principal } from '../identity/principal.js';
+import { describeIdentity, type Identity } from '../identity/identity.js';
 import type { LoginMethod } from '../identity/session-record.js';
 
 const METHODS = ['device', 'browser', 'client-credentials', 'token-file', 'token-env', 'github-actions'];
 const exclusive = (name: string) => METHODS.filter((m) => m !== name);
 
-export default class Login extends KgateCommand<Principal> {
+export default class Login extends KgateCommand<Identity> {
   static override summary = 'Sign in to kgate as a person or a machine.';
   static override description = `Without a method flag kgate detects one: a GitHub Actions OIDC token, else client credentials when a client secret is configured, else the browser when a person is at the terminal. When nobody can answer (no terminal, CI set, KUBERNETES_EXEC_INFO interactive: false) it exits 4 at once instead of prompting.`;
   static override examples = [
@@ -37,7 +37,7 @@ export default class Login extends KgateCommand<Principal> {
     timeout: Flags.integer({ summary: 'Seconds to wait for the browser sign-in.', default: 180, min: 1 }),
   };
 
-  async run(): Promise<Principal> {
+  async run(): Promise<Identity> {
     const { flags } = await this.parse(Login);
     const { settings, session, warn } = await openIdentity(flags);
     const method = METHODS.find((m) => flags[m as keyof typeof flags]) as LoginMethod | undefined;
@@ -46,7 +46,7 @@ export default class Login extends KgateCommand<Principal> {
       settings, session, env: process.env, interactive: isInteractive(processTerminal()),
       io: { notify: warn, openUrl: (url) => openUrl(url), now: Date.now },
     });
-    this.say(`Logged in as ${describePrincipal(principal)}`);
+    this.say(`Logged in as ${describeIdentity(principal)}`);
     if (principal.groups.length) this.say(`Groups: ${principal.groups.join(', ')}`);
     if (principal.expiresAt) this.say(`Token expires ${principal.expiresAt}${principal.storage === 'none' ? ' (not stored: --token-storage none)' : `; kept in the ${principal.storage} store`}`);
     return principal;

@@ -1,7 +1,7 @@
 import { usageError } from '../cli/errors.js';
 import { loginCommand, loginNeeded } from './errors.js';
 import type { FlowIo } from './flows/flow-io.js';
-import type { Principal } from './principal.js';
+import type { Identity } from './identity.js';
 import type { LoginMethod } from './session-record.js';
 import type { IdentitySession } from './session.js';
 import type { IdentitySettings } from './settings.js';
@@ -44,7 +44,7 @@ export function chooseMethod(request: LoginRequest, settings: IdentitySettings, 
 }
 
 /** Runs the chosen login flow, stores the result as the current identity and returns who it is. */
-export async function login(request: LoginRequest, ctx: LoginContext): Promise<Principal> {
+export async function login(request: LoginRequest, ctx: LoginContext): Promise<Identity> {
   const method = chooseMethod(request, ctx.settings, ctx.env, ctx.interactive);
   if (method === 'device') {
     const { deviceLogin } = await import('./flows/device.js');
@@ -64,7 +64,7 @@ export async function login(request: LoginRequest, ctx: LoginContext): Promise<P
   return workloadLogin(method, request, ctx);
 }
 
-async function workloadLogin(method: LoginMethod, request: LoginRequest, ctx: LoginContext): Promise<Principal> {
+async function workloadLogin(method: LoginMethod, request: LoginRequest, ctx: LoginContext): Promise<Identity> {
   const workload = await import('./flows/workload.js');
   const source = method === 'token-file' ? workload.tokenFileSource(request.tokenFile!)
     : method === 'token-env' ? { kind: 'token-env' as const, name: request.tokenEnv! }

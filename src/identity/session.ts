@@ -1,7 +1,7 @@
 import type { IdentitySettings } from './settings.js';
 import { decodeClaims } from './jwt.js';
 import { loginNeeded } from './errors.js';
-import { principalOf, type Principal } from './principal.js';
+import { identityOf, type Identity } from './identity.js';
 import { withRefreshLock } from './refresh-lock.js';
 import type { SessionRecord } from './session-record.js';
 import type { Profile } from './store/key.js';
@@ -22,7 +22,7 @@ export interface SessionDeps {
 /** A usable bearer token and who it belongs to. */
 export interface CurrentToken {
   token: string;
-  principal: Principal;
+  principal: Identity;
 }
 
 /** Tokens are renewed this long before they expire, at most a quarter of their lifetime. */
@@ -74,9 +74,9 @@ export class IdentitySession {
   }
 
   /** Makes `record` the current identity and returns its principal. */
-  async save(record: SessionRecord, token: string | undefined): Promise<Principal> {
+  async save(record: SessionRecord, token: string | undefined): Promise<Identity> {
     const location = await this.store.save(this.profile, record);
-    return principalOf(record, token, location?.storage ?? 'none');
+    return identityOf(record, token, location?.storage ?? 'none');
   }
 
   private fresh(record: SessionRecord): boolean {
@@ -115,11 +115,11 @@ export class IdentitySession {
     const { readWorkloadToken, sourceOfRecord } = await import('./flows/workload.js');
     const workload = await readWorkloadToken(sourceOfRecord(record)!, this.deps.settings, this.deps.env, this.deps.now() / 1000);
     const current = { ...record, subject: workload.claims.sub, expiresAt: workload.claims.exp };
-    return { token: workload.token, principal: principalOf(current, workload.token, location.storage) };
+    return { token: workload.token, principal: identityOf(current, workload.token, location.storage) };
   }
 
   private result(record: SessionRecord, location: CurrentIdentity): CurrentToken {
-    return { token: record.accessToken!, principal: principalOf(record, record.accessToken, location.storage) };
+    return { token: record.accessToken!, principal: identityOf(record, record.accessToken, location.storage) };
   }
 
   private missing(corruption?: string): Error {

@@ -2,7 +2,7 @@ import { fingerprint } from './jwt.js';
 import { principalTypeOf, type LoginMethod, type SessionRecord } from './session-record.js';
 
 /** Who kgate acts as: what `kgate whoami` and `kgate login` show. Holds no token. */
-export interface Principal {
+export interface Identity {
   issuer: string;
   subject: string;
   type: 'human' | 'workload';
@@ -17,8 +17,8 @@ export interface Principal {
   storage: 'keyring' | 'file' | 'none';
 }
 
-/** The principal of a record whose current token is `token`. */
-export function principalOf(record: SessionRecord, token: string | undefined, storage: Principal['storage']): Principal {
+/** The identity of a record whose current token is `token`. */
+export function identityOf(record: SessionRecord, token: string | undefined, storage: Identity['storage']): Identity {
   return {
     issuer: record.issuer,
     subject: record.subject,
@@ -32,8 +32,8 @@ export function principalOf(record: SessionRecord, token: string | undefined, st
   };
 }
 
-/** One line describing a principal for people. */
-export function describePrincipal(p: Principal): string {
+/** One line describing an identity for people. */
+export function describeIdentity(p: Identity): string {
   const who = p.name && p.name !== p.subject ? `${p.name} (${p.subject})` : p.subject;
   return `${who}, ${p.type} via ${p.method}, at ${p.issuer}`;
 }
