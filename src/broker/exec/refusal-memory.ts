@@ -5,7 +5,7 @@
  * apiserver's "container wrong is not valid". Replaying the apiserver's own refusal for the same
  * canonical URL keeps the message true and lets nothing more through.
  */
-import type { UpgradeRefusal } from './http-refusal.js';
+import type { RawResponse as UpgradeRefusal } from '../raw-response.js';
 
 /** How long a refusal waits for the fallback attempt. kubectl retries at once. */
 const DEFAULT_TTL_MS = 10_000;

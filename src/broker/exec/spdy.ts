@@ -15,7 +15,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { statusResponse } from '../../kube/status.js';
 import type { StatusResponse } from '../../kube/status.js';
-import { writeUpgradeRefusal } from './http-refusal.js';
+import { writeRawStatus as writeUpgradeRefusal } from '../raw-response.js';
 import type { RecentRefusals } from './refusal-memory.js';
 
 /** The subprotocol kubectl ≥ 1.31 uses to tunnel SPDY port-forward inside a WebSocket. */

@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { badGateway, gatewayTimeout } from '../../kube/status.js';
-import type { UpgradeRefusal } from './http-refusal.js';
+import type { RawResponse as UpgradeRefusal } from '../raw-response.js';
 
 /** Where and as whom the relay connects. */
 export interface UpstreamTarget {
