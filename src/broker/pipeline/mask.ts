@@ -1,0 +1,163 @@
+/**
+ * Stage 6b: the response body through its masker to the client. Streams are masked chunk by
+ * chunk with backpressure; single objects are buffered up to a cap. Whatever cannot be masked
+ * never reaches the client: before the headers it becomes a 502 Status, after them the client's
+ * connection is reset; in both cases the upstream response is aborted.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { badGateway, type StatusResponse } from '../../kube/status.js';
+import type { ChunkMasker } from '../../mask/chunk-masker.js';
+import { maskJsonBody } from '../../mask/body.js';
+import { MaskError } from '../../mask/errors.js';
+import type { Masker } from '../../mask/object-masker.js';
+import { createListStreamMasker } from '../../mask/stream-json.js';
+import { createWatchStreamMasker } from '../../mask/stream-watch.js';
+import { createTextStreamMasker } from '../../mask/text-stream.js';
+import { streamsImmediately, type MaskPlan } from './mask-plan.js';
+import { responseHeaders } from './respond.js';
+
+/** How the response went. */
+export interface Delivery {
+  /** The status the client got; 0 when its connection was reset after the headers. */
+  statusCode: number;
+  maskedCount: number;
+  /** Why the body was refused or broke off. */
+  error?: string;
+  maskFailed: boolean;
+}
+
+/** What {@link deliverResponse} needs. */
+export interface DeliveryOptions {
+  res: ServerResponse;
+  response: Dispatcher.ResponseData;
+  plan: MaskPlan;
+  masker: Masker;
+  auditId: string;
+  maxBufferedBodyBytes: number;
+}
+
+/** Sends a Status unless the response has started; then resets the connection instead. */
+export function sendStatus(res: ServerResponse, status: StatusResponse, auditId?: string): number {
+  if (res.headersSent) {
+    res.destroy();
+    return 0;
+  }
+  res.writeHead(status.code, { ...status.headers, ...(auditId ? { 'Audit-Id': auditId } : {}), 'Content-Length': Buffer.byteLength(status.body) });
+  res.end(status.body);
+  return status.code;
+}
+
+function chunkMasker(plan: MaskPlan, masker: Masker): ChunkMasker {
+  if (plan.kind === 'watch') return createWatchStreamMasker(masker);
+  if (plan.kind === 'list') return createListStreamMasker(masker);
+  return createTextStreamMasker(masker.detectors);
+}
+
+// Resolves once the client can take more, or has gone away (then false).
+function write(res: ServerResponse, chunk: Uint8Array): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  if (res.write(chunk)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = () => done(true);
+    const onClose = () => done(false);
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
+}
+
+function refuseBody(opts: DeliveryOptions, reason: string, maskedCount = 0): Delivery {
+  opts.response.body.destroy();
+  const statusCode = sendStatus(opts.res, badGateway(`kgate could not mask the apiserver's response, so it was withheld: ${reason}`), opts.auditId);
+  return { statusCode, maskedCount, error: reason, maskFailed: true };
+}
+
+function maskFailure(error: unknown): string {
+  if (error instanceof MaskError) return `${error.code}: ${error.message}`;
+  throw error;
+}
+
+async function deliverObject(opts: DeliveryOptions): Promise<Delivery> {
+  const { res, response } = opts;
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > opts.maxBufferedBodyBytes) return refuseBody(opts, `the body is larger than ${opts.maxBufferedBodyBytes} bytes`);
+      parts.push(chunk);
+    }
+  } catch (error) {
+    return { statusCode: sendStatus(res, badGateway('the apiserver response broke off'), opts.auditId), maskedCount: 0, error: (error as Error).message, maskFailed: false };
+  }
+  const raw = Buffer.concat(parts);
+  let body: string | Buffer = raw;
+  let count = 0;
+  if (raw.length > 0) {
+    try {
+      ({ body, count } = maskJsonBody(opts.masker, raw));
+    } catch (error) {
+      return refuseBody(opts, maskFailure(error));
+    }
+  }
+  const headers = responseHeaders(response.headers, { auditId: opts.auditId, unchanged: false, maskedCount: count });
+  res.writeHead(response.statusCode, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
+  res.end(body);
+  return { statusCode: response.statusCode, maskedCount: count, maskFailed: false };
+}
+
+async function deliverStream(opts: DeliveryOptions): Promise<Delivery> {
+  const { res, response } = opts;
+  const masker = chunkMasker(opts.plan, opts.masker);
+  const start = () => {
+    if (!res.headersSent) res.writeHead(response.statusCode, responseHeaders(response.headers, { auditId: opts.auditId, unchanged: false }));
+  };
+  if (streamsImmediately(opts.plan)) {
+    start();
+    res.flushHeaders();
+  }
+  const closed = () => res.destroyed || res.writableEnded;
+  try {
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      const out = masker.write(chunk);
+      if (out.length === 0) continue;
+      start();
+      if (!(await write(res, out))) {
+        response.body.destroy();
+        return { statusCode: response.statusCode, maskedCount: masker.maskedCount, error: 'the client went away', maskFailed: false };
+      }
+    }
+    const rest = masker.end();
+    start();
+    if (!closed()) res.end(rest);
+    return { statusCode: response.statusCode, maskedCount: masker.maskedCount, maskFailed: false };
+  } catch (error) {
+    if (error instanceof MaskError) return { ...refuseBody(opts, maskFailure(error), masker.maskedCount) };
+    response.body.destroy();
+    const statusCode = sendStatus(res, badGateway('the apiserver response broke off'), opts.auditId);
+    return { statusCode, maskedCount: masker.maskedCount, error: `upstream body failed (${(error as { code?: string }).code ?? (error as Error).message})`, maskFailed: false };
+  }
+}
+
+/** Masks and sends the apiserver's response per `plan`; never throws for body or mask failures. */
+export async function deliverResponse(opts: DeliveryOptions): Promise<Delivery> {
+  const { res, response, plan } = opts;
+  switch (plan.kind) {
+    case 'refuse':
+      return refuseBody(opts, plan.reason);
+    case 'none':
+      await response.body.dump();
+      res.writeHead(response.statusCode, responseHeaders(response.headers, { auditId: opts.auditId, unchanged: true }));
+      res.end();
+      return { statusCode: response.statusCode, maskedCount: 0, maskFailed: false };
+    case 'object':
+      return deliverObject(opts);
+    default:
+      return deliverStream(opts);
+  }
+}

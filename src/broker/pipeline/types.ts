@@ -1,0 +1,66 @@
+/**
+ * The options and audit facts of the broker's HTTP request pipeline. The pipeline emits one
+ * {@link PipelineAuditRecord} per request or exec session through `onAudit`; whoever wires the
+ * broker turns those into the audit log.
+ */
+import type { ExecSessionSummary } from '../exec/index.js';
+import type { RequestInfo } from '../../kube/request-info.js';
+import type { GuardrailRule, MaskingConfig, Principal } from '../../policy/types.js';
+
+/** A bearer token for the apiserver and when it stops working (ms since the epoch). */
+export interface UpstreamToken {
+  token: string;
+  expiresAt: number;
+}
+
+/** The apiserver the pipeline forwards to. */
+export interface UpstreamConfig {
+  /** Base URL, e.g. `https://127.0.0.1:6443`. */
+  url: string;
+  /** PEM bundle that signs the apiserver's certificate. */
+  ca: string;
+  /** Fetches a current token; called again when the apiserver answers 401. */
+  token: () => Promise<UpstreamToken>;
+  /** Time allowed for the apiserver's response headers (default 60 s); bodies have no limit (watches). */
+  headersTimeoutMs?: number;
+}
+
+/** What the pipeline did with one request. */
+export type PipelineOutcome = 'forwarded' | 'refused' | 'denied' | 'approval-required' | 'answered-locally' | 'upstream-error' | 'mask-error';
+
+/** Audit facts for one request or exec session. */
+export interface PipelineAuditRecord {
+  /** The Audit-Id the broker sent upstream and returned to the client. */
+  auditId: string;
+  method: string;
+  /** The only URL forwarded; absent when canonicalisation refused the request. */
+  canonicalUrl?: string;
+  info?: RequestInfo;
+  decision: 'allow' | 'deny' | 'approve' | 'none';
+  rule?: string;
+  outcome: PipelineOutcome;
+  /** The status code the client got (0 when the connection was reset after headers). */
+  statusCode: number;
+  maskedCount: number;
+  startedAt: Date;
+  endedAt: Date;
+  /** A short reason for refusals and failures; never a body value or token. */
+  error?: string;
+  exec?: ExecSessionSummary;
+}
+
+/** Options of `createPipeline`. */
+export interface PipelineOptions {
+  upstream: UpstreamConfig;
+  principal: Principal;
+  /** The cluster name guardrail rules match against. */
+  cluster: string;
+  /** The current guardrail rules, read per request so policy updates apply at once. */
+  rules: () => GuardrailRule[];
+  masking: MaskingConfig;
+  onAudit: (record: PipelineAuditRecord) => void;
+  log: (line: string) => void;
+  now?: () => Date;
+  /** Largest non-list JSON body masked in memory (default 16 MiB); larger ones are refused with 502. */
+  maxBufferedBodyBytes?: number;
+}

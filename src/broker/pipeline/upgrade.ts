@@ -1,0 +1,72 @@
+/**
+ * Upgrade requests: only pods/exec and pods/attach over WebSocket are served, through the exec
+ * relay, after the same canonicalisation and guardrails as every other request. SPDY and
+ * port-forward are refused (they cannot be recorded); every refusal is a Status on the raw socket.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { relayExec, refuseUnrecordableStream, type ExecSessionSummary, type RecentRefusals } from '../exec/index.js';
+import { writeRawStatus } from '../raw-response.js';
+import { badRequest, type StatusResponse } from '../../kube/status.js';
+import type { Detector } from '../../mask/detectors.js';
+import type { RequestDecision } from '../../policy/evaluate-request.js';
+import type { ClassifiedRequest } from './classify.js';
+import type { PipelineOutcome } from './types.js';
+
+/** What {@link serveUpgrade} needs beyond the request. */
+export interface UpgradeContext {
+  classified: ClassifiedRequest;
+  decision: RequestDecision;
+  /** The guardrail refusal, when the decision is not allow. */
+  refusal?: StatusResponse;
+  upstream: { url: string; ca: string };
+  token: () => Promise<string>;
+  detectors: readonly Detector[];
+  refusals: RecentRefusals;
+  log: (line: string) => void;
+  now: () => Date;
+}
+
+/** How an upgrade ended, for audit. */
+export interface UpgradeResult {
+  outcome: PipelineOutcome;
+  statusCode: number;
+  maskedCount: number;
+  error?: string;
+  exec?: ExecSessionSummary;
+}
+
+function refuse(socket: Duplex, status: StatusResponse, outcome: PipelineOutcome, error: string): UpgradeResult {
+  writeRawStatus(socket, status);
+  return { outcome, statusCode: status.code, maskedCount: 0, error };
+}
+
+/** Serves one admitted, canonical upgrade request. */
+export async function serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, ctx: UpgradeContext): Promise<UpgradeResult> {
+  const { classified, decision } = ctx;
+  const { info } = classified;
+  if (classified.route !== 'connect') return refuse(socket, badRequest('kgate serves protocol upgrades only for pods/exec and pods/attach'), 'refused', 'upgrade to a non-connect URL');
+  if (ctx.refusal) return refuse(socket, ctx.refusal, decision.effect === 'approve' ? 'approval-required' : 'denied', decision.rule ?? 'guardrail');
+  const canonicalUrl = classified.canonical.url;
+  if (refuseUnrecordableStream({ req, socket, canonicalUrl, subresource: info.subresource, pod: info.name, refusals: ctx.refusals, log: ctx.log })) {
+    return { outcome: 'refused', statusCode: 403, maskedCount: 0, error: 'unrecordable stream (SPDY or port-forward)' };
+  }
+  const token = await ctx.token();
+  const summary = await relayExec({
+    req, socket, head, canonicalUrl,
+    upstream: { url: ctx.upstream.url, ca: ctx.upstream.ca, token },
+    detectors: ctx.detectors,
+    recordStdin: false,
+    refusals: ctx.refusals,
+    log: ctx.log,
+    onEnd: () => undefined,
+    now: ctx.now,
+  });
+  return {
+    outcome: summary.refusedWith ? 'upstream-error' : 'forwarded',
+    statusCode: summary.refusedWith ?? 101,
+    maskedCount: summary.maskedCount,
+    exec: summary,
+    ...(summary.error ? { error: summary.error } : {}),
+  };
+}
