@@ -1,0 +1,200 @@
+/**
+ * The durable local audit spool: events wait here, in SQLite (`node:sqlite`, WAL,
+ * `synchronous=FULL`) in the state directory, until the policy service has accepted them. An
+ * `append` resolves only after its transaction is committed and synced, so an event the broker
+ * has answered for survives kill -9 and power loss. Appends made in the same tick share one commit.
+ * Past the size cap appends fail with {@link SpoolFullError}: the broker then refuses requests
+ * rather than serve them unaudited.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { ExitCode, KgateError } from '../cli/errors.js';
+import type { AuditEvent } from './event.js';
+
+export interface SpoolOptions {
+  /** Most bytes of event JSON waiting to be shipped. */
+  maxBytes: number;
+  /** Most events waiting to be shipped. */
+  maxEvents: number;
+  /** How long to wait for another process's write lock, in ms; default 5000. */
+  busyTimeoutMs?: number;
+}
+
+/** One spooled event and the id that acknowledges it. */
+export interface SpooledEvent {
+  id: number;
+  event: AuditEvent;
+}
+
+export interface SpoolStats {
+  /** Events waiting to be shipped (committed or being committed). */
+  pending: number;
+  /** Bytes of their JSON. */
+  bytes: number;
+  maxBytes: number;
+  maxEvents: number;
+}
+
+export interface AuditSpool {
+  /** Commits `event`; resolves once it is on disk. @throws SpoolFullError past the cap. */
+  append(event: AuditEvent): Promise<void>;
+  /** Up to `limit` committed events not yet acknowledged, oldest first. */
+  pending(limit: number): SpooledEvent[];
+  /** Forgets events the service accepted. */
+  ack(ids: readonly number[]): void;
+  stats(): SpoolStats;
+  /** Calls `listener` after each commit of new events; returns the unsubscribe function. */
+  onAppend(listener: () => void): () => void;
+  /** Waits for appends in flight, then closes the database. */
+  close(): Promise<void>;
+}
+
+/** The spool's cap is reached; the request must be refused, not served unaudited. */
+export class SpoolFullError extends KgateError {
+  constructor(readonly stats: SpoolStats) {
+    super(`The audit spool is full (${stats.pending} events, ${stats.bytes} bytes waiting to be shipped)`, {
+      code: 'KGATE_AUDIT_SPOOL_FULL',
+      exit: ExitCode.Unavailable,
+      suggestions: ['Check that the policy service is reachable so the audit trail can ship.'],
+    });
+  }
+}
+
+/** The spool was used after `close()`. */
+export class SpoolClosedError extends KgateError {
+  constructor() {
+    super('The audit spool is closed', { code: 'KGATE_AUDIT_SPOOL_CLOSED' });
+  }
+}
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS spool (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  audit_id TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  body TEXT NOT NULL
+)`;
+
+const ACK_CHUNK = 500;
+
+interface Waiting {
+  body: string;
+  auditID: string;
+  bytes: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Opens (creating it and its directory if needed) the spool at `path`. What a previous run left
+ * unshipped is still pending.
+ */
+export function openSpool(path: string, opts: SpoolOptions): AuditSpool {
+  if (!(opts.maxBytes > 0) || !(opts.maxEvents > 0)) throw new RangeError('openSpool: maxBytes and maxEvents must be positive');
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const db = new DatabaseSync(path, { timeout: opts.busyTimeoutMs ?? 5000 });
+  try {
+    db.exec('PRAGMA journal_mode = WAL');
+    // FULL syncs the WAL at every commit; NORMAL could lose the last commits on power loss.
+    db.exec('PRAGMA synchronous = FULL');
+    db.exec(SCHEMA);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const insert = db.prepare('INSERT INTO spool (audit_id, bytes, body) VALUES (?, ?, ?)');
+  const select = db.prepare('SELECT id, body FROM spool ORDER BY id LIMIT ?');
+  const totals = db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM spool').get() as { n: number; b: number };
+  let count = Number(totals.n);
+  let bytes = Number(totals.b);
+  let queue: Waiting[] = [];
+  let scheduled: Promise<void> | undefined;
+  let closed = false;
+  const listeners = new Set<() => void>();
+
+  const stats = (): SpoolStats => ({ pending: count, bytes, maxBytes: opts.maxBytes, maxEvents: opts.maxEvents });
+
+  const commit = () => {
+    const batch = queue;
+    queue = [];
+    scheduled = undefined;
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        for (const w of batch) insert.run(w.auditID, w.bytes, w.body);
+        db.exec('COMMIT');
+      } catch (error) {
+        db.exec('ROLLBACK');
+        throw error;
+      }
+    } catch (error) {
+      for (const w of batch) {
+        count -= 1;
+        bytes -= w.bytes;
+        w.reject(error);
+      }
+      return;
+    }
+    for (const w of batch) w.resolve();
+    for (const listener of listeners) listener();
+  };
+
+  return {
+    append(event) {
+      if (closed) return Promise.reject(new SpoolClosedError());
+      const body = JSON.stringify(event);
+      const size = Buffer.byteLength(body);
+      if (count + 1 > opts.maxEvents || bytes + size > opts.maxBytes) return Promise.reject(new SpoolFullError(stats()));
+      count += 1;
+      bytes += size;
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ body, auditID: event.auditID, bytes: size, resolve, reject });
+        scheduled ??= new Promise<void>((done) => setImmediate(() => {
+          commit();
+          done();
+        }));
+      });
+    },
+    pending(limit) {
+      if (closed) throw new SpoolClosedError();
+      const rows = select.all(Math.max(0, Math.floor(limit))) as { id: number; body: string }[];
+      return rows.map((row) => ({ id: Number(row.id), event: JSON.parse(row.body) as AuditEvent }));
+    },
+    ack(ids) {
+      if (closed) throw new SpoolClosedError();
+      if (ids.length === 0) return;
+      let freedCount = 0;
+      let freedBytes = 0;
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        // Chunks stay well under SQLite's limit on bound parameters.
+        for (let i = 0; i < ids.length; i += ACK_CHUNK) {
+          const chunk = ids.slice(i, i + ACK_CHUNK);
+          const placeholders = chunk.map(() => '?').join(',');
+          const freed = db.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM spool WHERE id IN (${placeholders})`).get(...chunk) as { n: number; b: number };
+          db.prepare(`DELETE FROM spool WHERE id IN (${placeholders})`).run(...chunk);
+          freedCount += Number(freed.n);
+          freedBytes += Number(freed.b);
+        }
+        db.exec('COMMIT');
+      } catch (error) {
+        db.exec('ROLLBACK');
+        throw error;
+      }
+      count -= freedCount;
+      bytes -= freedBytes;
+    },
+    stats,
+    onAppend(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await scheduled;
+      listeners.clear();
+      db.close();
+    },
+  };
+}
