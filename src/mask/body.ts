@@ -11,7 +11,9 @@ export interface MaskedBody {
 }
 
 /**
- * Parses, masks and re-serialises one JSON body.
+ * Parses, masks and re-serialises one JSON body. The output is always the re-serialised value,
+ * never the input text: a body with duplicate keys (`{"data":{…secret…},"data":{}}`) parses to
+ * its last duplicate, so passing the original bytes on would leak what the parse never saw.
  * @throws MaskError `MASK_MALFORMED` when the body is not JSON; `MASK_TOO_DEEP` when it nests too deeply.
  */
 export function maskJsonBody(masker: Masker, body: Uint8Array | string, ctx?: MaskContext): MaskedBody {
@@ -23,5 +25,5 @@ export function maskJsonBody(masker: Masker, body: Uint8Array | string, ctx?: Ma
     throw new MaskError('MASK_MALFORMED', 'response body is not valid JSON', { cause: error });
   }
   const { value, count } = masker.maskObject(parsed, ctx);
-  return { body: count === 0 ? text : JSON.stringify(value), count };
+  return { body: JSON.stringify(value), count };
 }

@@ -319,7 +319,10 @@ class ObjectMasker implements Masker {
     });
   }
 
-  /** Masks the manifest inside; keeps the original text when nothing in it needed masking. */
+  /**
+   * Masks the manifest inside and re-serialises it even when nothing needed masking: the original
+   * text may hold duplicate keys whose hidden values the parse never saw.
+   */
   private lastApplied(text: string, t: Tally): string {
     if (isMarked(text)) return text;
     let manifest: unknown;
@@ -331,7 +334,6 @@ class ObjectMasker implements Masker {
     }
     const inner: Tally = { count: 0 };
     const masked = this.resource(manifest, undefined, inner);
-    if (inner.count === 0) return text;
     t.count += inner.count;
     return JSON.stringify(masked) + (text.endsWith('\n') ? '\n' : '');
   }

@@ -131,7 +131,9 @@ class ValueCapture {
   private keep(bytes: Uint8Array, copy: boolean): void {
     this.size += bytes.length;
     if (this.size > this.limit) throw new MaskError('MASK_TOO_LARGE', `${this.what} exceeds ${this.limit} bytes`);
-    if (bytes.length > 0) this.parts.push(copy ? bytes.slice() : bytes);
+    if (bytes.length === 0) return;
+    // A real copy: Buffer#slice returns a view, and the caller may reuse its chunk after write().
+    this.parts.push(copy ? new Uint8Array(bytes) : bytes);
   }
 
   private scanPrimitive(chunk: Uint8Array, i: number): number {

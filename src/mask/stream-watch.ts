@@ -16,6 +16,11 @@ export interface WatchStreamOptions {
 const NEWLINE = 0x0a;
 const DEFAULT_MAX_EVENT = 8 * 1024 * 1024;
 
+/** A line that sits inside one chunk is decoded in place, without Buffer.concat's copy. */
+function decode(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
 class WatchStreamMasker implements ChunkMasker {
   maskedCount = 0;
   private parts: Uint8Array[] = [];
@@ -58,12 +63,13 @@ class WatchStreamMasker implements ChunkMasker {
     if (bytes.length === 0) return;
     this.size += bytes.length;
     if (this.size > this.maxEvent) throw new MaskError('MASK_TOO_LARGE', `a watch event exceeds ${this.maxEvent} bytes`);
-    this.parts.push(copy ? bytes.slice() : bytes);
+    // A real copy: Buffer#slice returns a view, and the caller may reuse its chunk after write().
+    this.parts.push(copy ? new Uint8Array(bytes) : bytes);
   }
 
   /** Masks the line collected so far (if any) and appends it, newline-terminated, to `out`. */
   private emitLine(out: string[]): void {
-    const line = Buffer.concat(this.parts, this.size).toString('utf8');
+    const line = this.parts.length === 1 ? decode(this.parts[0]!) : Buffer.concat(this.parts, this.size).toString('utf8');
     this.parts = [];
     this.size = 0;
     if (line.trim() === '') return;

@@ -257,12 +257,30 @@ describe('object masker: policy and failure', () => {
     expect(() => maskJsonBody(masker, '{"kind":"Secret","data":')).toThrow(expect.objectContaining({ code: 'MASK_MALFORMED' }));
   });
 
-  it('masks whole bodies, keeping the original bytes when nothing needs masking', () => {
+  it('masks whole bodies, re-serialising even when nothing needs masking', () => {
     const body = Buffer.from(JSON.stringify(createdSecret()));
     const masked = maskJsonBody(masker, body);
     expect(masked.count).toBe(1);
     expect(findLeaks(masked.body)).toEqual([]);
     const plain = '{"kind":"Namespace","apiVersion":"v1",  "metadata":{"name":"a"}}';
-    expect(maskJsonBody(masker, plain)).toEqual({ body: plain, count: 0 });
+    expect(maskJsonBody(masker, plain)).toEqual({ body: '{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"a"}}', count: 0 });
+  });
+});
+
+describe('duplicate keys never smuggle a secret past the masker', () => {
+  const hidden = Buffer.from('hunter2-duplicate').toString('base64');
+
+  it('maskJsonBody re-serialises instead of passing the original bytes on', () => {
+    const body = `{"kind":"Secret","apiVersion":"v1","metadata":{"name":"s"},"data":{"password":"${hidden}"},"data":{}}`;
+    const out = maskJsonBody(masker, body);
+    expect(out.body).not.toContain(hidden);
+    expect(JSON.parse(out.body)).toEqual({ kind: 'Secret', apiVersion: 'v1', metadata: { name: 's' }, data: {} });
+  });
+
+  it('the last-applied annotation is re-serialised too', () => {
+    const manifest = `{"kind":"ConfigMap","apiVersion":"v1","data":{"a":"${hidden}"},"data":{"a":"b"}}`;
+    const object = { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'c', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': manifest } } };
+    const out = JSON.stringify(masker.maskObject(object).value);
+    expect(out).not.toContain(hidden);
   });
 });

@@ -51,6 +51,24 @@ describe('streaming list masker', () => {
     expect(findLeaks(expected.text)).toEqual([]);
   });
 
+  it.each(Object.keys(bodies))('is unaffected by the caller reusing its chunk buffer after write, for %s', (name) => {
+    const body = bodies[name];
+    const expected = reference(body);
+    const bytes = Buffer.from(JSON.stringify(body, null, 1));
+    for (let seed = 1; seed <= 20; seed++) {
+      const stream = createListStreamMasker(masker);
+      const parts: Buffer[] = [];
+      for (const piece of randomChunks(bytes, rng(seed), 97)) {
+        const reused = Buffer.from(piece);
+        parts.push(Buffer.from(stream.write(reused)));
+        reused.fill(0x20);
+      }
+      parts.push(Buffer.from(stream.end()));
+      expect(Buffer.concat(parts).toString()).toBe(expected.text);
+      expect(stream.maskedCount).toBe(expected.count);
+    }
+  });
+
   it('equals the non-streaming masker when fed one byte at a time', () => {
     const body = awkwardList();
     const bytes = Buffer.from(JSON.stringify(body, null, 1));

@@ -37,6 +37,34 @@ describe('watch stream masker', () => {
     expect(findLeaks(out)).toEqual([]);
   });
 
+  it('masks events that lie whole inside one chunk even when the caller reuses its buffer', () => {
+    const bytes = Buffer.from(watchStream());
+    const expected = expectedStream();
+    for (let seed = 1; seed <= 30; seed++) {
+      const stream = createWatchStreamMasker(masker);
+      const parts: Buffer[] = [];
+      for (const piece of randomChunks(bytes, rng(seed), 4096)) {
+        const reused = Buffer.from(piece);
+        parts.push(Buffer.from(stream.write(reused)));
+        reused.fill(0x41);
+      }
+      parts.push(Buffer.from(stream.end()));
+      expect(Buffer.concat(parts).toString()).toBe(expected.text);
+      expect(stream.maskedCount).toBe(expected.count);
+    }
+  });
+
+  it('decodes multi-byte characters inside one chunk and split across chunks alike', () => {
+    const event = { type: 'ADDED', object: { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'ü' }, data: { note: 'größe ✓ password=Sup3r-Secr3t' } } };
+    const line = Buffer.from(`${JSON.stringify(event)}\n`);
+    const expected = `${JSON.stringify(masker.maskObject(event).value)}\n`;
+    expect(expected).not.toContain('Sup3r-Secr3t');
+    const split = line.indexOf(Buffer.from('ö')) + 1;
+    for (const chunks of [[line], [line.subarray(0, split), line.subarray(split)]]) {
+      expect(maskAllChunks(chunks, createWatchStreamMasker(masker)).toString()).toBe(expected);
+    }
+  });
+
   it('refuses a garbage line, a truncated final event and an oversized event', () => {
     const garbage = createWatchStreamMasker(masker);
     expect(() => garbage.write(Buffer.from('{"type":"ADDED","object":{}}\nnot json\n'))).toThrow(MaskError);
