@@ -43,8 +43,11 @@ export async function assumeRole(aws: AwsAccount, ca: string, roleArn: string, s
   }
 }
 
-/** `k8s-aws-v1.<base64url(presigned GetCallerIdentity URL)>`, signed for `cluster`. */
-export async function eksToken(aws: AwsAccount, credentials: Credentials, cluster: string): Promise<string> {
+/**
+ * `k8s-aws-v1.<base64url(presigned GetCallerIdentity URL)>`, signed for `cluster`; a past
+ * `signingDate` makes an already-expired token.
+ */
+export async function eksToken(aws: AwsAccount, credentials: Credentials, cluster: string, opts: { signingDate?: Date; expiresIn?: number } = {}): Promise<string> {
   const endpoint = new URL(aws.stsEndpoint);
   const signer = new SignatureV4({ service: 'sts', region: aws.region, credentials, sha256: NodeSha256 });
   const presigned = await signer.presign(
@@ -57,7 +60,7 @@ export async function eksToken(aws: AwsAccount, credentials: Credentials, cluste
       query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
       headers: { host: endpoint.host, 'x-k8s-aws-id': cluster },
     },
-    { expiresIn: 60 },
+    { signingDate: opts.signingDate ?? new Date(), expiresIn: opts.expiresIn ?? 60 },
   );
   const query = Object.entries(presigned.query ?? {})
     .map(([k, v]) => `${rfc3986(k)}=${rfc3986(String(v))}`)

@@ -14,11 +14,10 @@ import {
 } from '@aws-sdk/client-sts';
 import { DescribeClusterCommand, EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { createSimTls, type SimTls } from '../../sim/tls.js';
 import { startAws, type SimAws } from '../../sim/aws/index.js';
-import { NodeSha256 } from '../../sim/aws/sha256.js';
+import { eksToken as mintEksToken } from '../../support/aws.js';
 
 interface Creds { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
 
@@ -62,22 +61,9 @@ async function assumeRole(sessionName: string, extra: Partial<ConstructorParamet
   return { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
 }
 
-/** An EKS token as kgate mints it: a presigned GetCallerIdentity URL with `x-k8s-aws-id` signed. */
-async function eksToken(creds: Creds, cluster: string, opts: { signingDate?: Date; expiresIn?: number } = {}): Promise<string> {
-  const url = new URL(aws.stsEndpoint);
-  const signer = new SignatureV4({ credentials: creds, region: aws.region, service: 'sts', sha256: NodeSha256 });
-  const signed = await signer.presign({
-    method: 'GET',
-    protocol: 'https:',
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: '/',
-    query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
-    headers: { host: url.host, 'x-k8s-aws-id': cluster },
-  } as never, { signingDate: opts.signingDate ?? new Date(), expiresIn: opts.expiresIn ?? 60 });
-  const query = Object.entries(signed.query ?? {}).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&');
-  const presigned = `https://${url.host}/?${query}`;
-  return `k8s-aws-v1.${Buffer.from(presigned).toString('base64url')}`;
+/** An EKS token as kgate mints it (test/support/aws.ts), for this test's account. */
+function eksToken(creds: Creds, cluster: string, opts: { signingDate?: Date; expiresIn?: number } = {}): Promise<string> {
+  return mintEksToken(aws, creds, cluster, opts);
 }
 
 /** What the apiserver does with an EKS token: decode it and GET the URL with the cluster header. */

@@ -1,13 +1,10 @@
 /**
  * The simulated Amazon EKS control-plane API (REST-JSON over HTTPS): ListClusters and
- * DescribeCluster, SigV4-authenticated (service `eks`) against the account's {@link Directory}.
+ * DescribeCluster, SigV4-authenticated (service `eks`) against the account's directory.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SimTls } from '../tls.js';
-import type { AwsCounters } from './counters.js';
-import { BodyTooLarge, listenHttps, readBody, wireRequest, type Endpoint } from './https-server.js';
-import type { Directory } from './iam.js';
+import { BodyTooLarge, listenHttps, readBody, wireRequest, type AwsEndpointOptions, type Endpoint } from './https-server.js';
 import { SigV4Error, splitTarget, verifySigV4, type SigV4ErrorCode } from './sigv4.js';
 
 /** What a test registers about a cluster. */
@@ -34,14 +31,7 @@ interface Cluster {
   suffix: string;
 }
 
-export interface EksOptions {
-  tls: SimTls;
-  directory: Directory;
-  region: string;
-  now: () => number;
-  log: (line: string) => void;
-  counters: AwsCounters;
-}
+export type EksOptions = AwsEndpointOptions;
 
 class EksError extends Error {
   constructor(readonly type: string, message: string, readonly status: number, readonly extra: Record<string, string> = {}) {

@@ -7,9 +7,21 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SimTls } from '../tls.js';
+import type { AwsCounters } from './counters.js';
+import type { Directory } from './iam.js';
 import { pairRawHeaders, splitTarget, type WireRequest } from './sigv4.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
+
+/** What every simulated AWS endpoint is started with: one account's directory, clock and log. */
+export interface AwsEndpointOptions {
+  tls: SimTls;
+  directory: Directory;
+  region: string;
+  now: () => number;
+  log: (line: string) => void;
+  counters: AwsCounters;
+}
 
 /** A started HTTPS endpoint. */
 export interface Endpoint {

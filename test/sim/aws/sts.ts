@@ -1,26 +1,18 @@
 /**
  * The simulated AWS Security Token Service: the query protocol (2011-06-15) over HTTPS with
  * AssumeRole, AssumeRoleWithWebIdentity and GetCallerIdentity, authenticating callers with
- * SigV4 against the account's {@link Directory}.
+ * SigV4 against the account's directory.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SimTls } from '../tls.js';
-import { BodyTooLarge, listenHttps, readBody, wireRequest, type Endpoint } from './https-server.js';
-import type { Directory, Principal, Role, Session, SessionTag } from './iam.js';
+import { BodyTooLarge, listenHttps, readBody, wireRequest, type AwsEndpointOptions, type Endpoint } from './https-server.js';
+import type { Principal, Role, Session, SessionTag } from './iam.js';
 import { assumedRoleArn } from './iam.js';
 import { StsError, wantsJson, writeError, writeResult, type Field } from './query-protocol.js';
 import { SigV4Error, verifySigV4, type VerifyOptions } from './sigv4.js';
 import { verifyWebIdentityToken } from './web-identity.js';
-import type { AwsCounters } from './counters.js';
 
-export interface StsOptions {
-  tls: SimTls;
-  directory: Directory;
-  region: string;
-  now: () => number;
-  log: (line: string) => void;
-  counters: AwsCounters;
+export interface StsOptions extends AwsEndpointOptions {
   presignedLifetime: NonNullable<VerifyOptions<Principal>['presignedLifetime']>;
 }
 
