@@ -44,6 +44,8 @@ export interface RelayExecOptions {
   refusals?: RecentRefusals;
   log: (line: string) => void;
   onEnd: (summary: ExecSessionSummary) => void;
+  /** Called once both WebSockets are open, before any frame is relayed. */
+  onOpen?: () => void;
   now?: () => Date;
 }
 
@@ -173,6 +175,7 @@ export async function relayExec(opts: RelayExecOptions): Promise<ExecSessionSumm
     upstream.close(1001, 'kgate: the client went away');
     return end(negotiated.protocol, { error: 'the client went away during the handshake' });
   }
+  opts.onOpen?.();
   log(`exec: relaying ${target.subresource} ${target.namespace}/${target.pod} over ${negotiated.protocol}`);
   const outcome: SessionOutcome = await pumpSession({
     client,

@@ -1,7 +1,7 @@
 /**
  * Stage 3: the guardrails, evaluated locally with the same evaluator the policy service uses.
- * A deny is final; an approve needs a per-request approval, which this broker does not run yet,
- * so it is refused with a message that says so rather than let through.
+ * A deny is final; an approve needs a per-request approval, which the pipeline holds the request
+ * for when it has an approval service, and refuses otherwise.
  */
 import type { RequestInfo } from '../../kube/request-info.js';
 import { forbidden, type StatusResponse } from '../../kube/status.js';
@@ -27,12 +27,16 @@ export function decideGuardrails(rules: GuardrailRule[], masking: MaskingConfig,
   return decideRequest(guardrailPolicy(rules, masking), principal, cluster, attributes);
 }
 
-/** The rule's own words, as users see them in a refusal or an access review. */
-export function decisionReason(decision: RequestDecision): string {
+/**
+ * The rule's own words, as users see them in a refusal or an access review; for an `approve`
+ * rule also whether the broker can hold the request for a person to decide.
+ */
+export function decisionReason(decision: RequestDecision, canHold = false): string {
   const rule = decision.rule ?? 'guardrail';
   const text = decision.message ? `${rule}: ${decision.message}` : rule;
   if (decision.effect !== 'approve') return text;
-  return `${text} (this request needs approval; per-request approval is not available in this kgate broker yet, so it is refused)`;
+  if (canHold) return `${text} (kgate holds such a request until an approver decides)`;
+  return `${text} (this request needs approval, and this broker has no approval service to ask, so it is refused)`;
 }
 
 /** The 403 Status for a deny or approve decision; undefined when the request is allowed. */

@@ -35,6 +35,11 @@ export interface DeliveryOptions {
   masker: Masker;
   auditId: string;
   maxBufferedBodyBytes: number;
+  /**
+   * Awaited with the delivery's facts just before the last byte is sent, so the audit event is
+   * on disk before the client sees the response complete. Not called when a response fails.
+   */
+  beforeEnd?: (delivery: Delivery) => Promise<void>;
 }
 
 /** Sends a Status unless the response has started; then resets the connection instead. */
@@ -106,9 +111,11 @@ async function deliverObject(opts: DeliveryOptions): Promise<Delivery> {
     }
   }
   const headers = responseHeaders(response.headers, { auditId: opts.auditId, unchanged: false, maskedCount: count });
+  const delivery: Delivery = { statusCode: response.statusCode, maskedCount: count, maskFailed: false };
+  await opts.beforeEnd?.(delivery);
   res.writeHead(response.statusCode, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
   res.end(body);
-  return { statusCode: response.statusCode, maskedCount: count, maskFailed: false };
+  return delivery;
 }
 
 async function deliverStream(opts: DeliveryOptions): Promise<Delivery> {
@@ -134,8 +141,10 @@ async function deliverStream(opts: DeliveryOptions): Promise<Delivery> {
     }
     const rest = masker.end();
     start();
+    const delivery: Delivery = { statusCode: response.statusCode, maskedCount: masker.maskedCount, maskFailed: false };
+    await opts.beforeEnd?.(delivery);
     if (!closed()) res.end(rest);
-    return { statusCode: response.statusCode, maskedCount: masker.maskedCount, maskFailed: false };
+    return delivery;
   } catch (error) {
     if (error instanceof MaskError) return { ...refuseBody(opts, maskFailure(error), masker.maskedCount) };
     response.body.destroy();
@@ -150,11 +159,14 @@ export async function deliverResponse(opts: DeliveryOptions): Promise<Delivery> 
   switch (plan.kind) {
     case 'refuse':
       return refuseBody(opts, plan.reason);
-    case 'none':
+    case 'none': {
       await response.body.dump();
+      const delivery: Delivery = { statusCode: response.statusCode, maskedCount: 0, maskFailed: false };
+      await opts.beforeEnd?.(delivery);
       res.writeHead(response.statusCode, responseHeaders(response.headers, { auditId: opts.auditId, unchanged: true }));
       res.end();
-      return { statusCode: response.statusCode, maskedCount: 0, maskFailed: false };
+      return delivery;
+    }
     case 'object':
       return deliverObject(opts);
     default:

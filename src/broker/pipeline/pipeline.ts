@@ -1,16 +1,16 @@
 /**
  * The broker's HTTP request pipeline, one stage per file: canonicalize → classify → decide →
- * rewrite → forward → mask → respond, with SelfSubjectAccessReviews answered by the guardrails
+ * (hold) → rewrite → forward → mask → respond, with SelfSubjectAccessReviews answered by the guardrails
  * and pod connects handed to the exec relay. Plug `handle` and `upgrade` into
  * `startLoopbackListener`. Every request ends in exactly one audit record.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
-import { RecentRefusals } from '../exec/index.js';
+import { isPortForwardTunnel, isSpdyUpgrade, RecentRefusals } from '../exec/index.js';
 import type { RequestContext } from '../listener/server.js';
 import { writeRawStatus } from '../raw-response.js';
-import { badRequest, requestEntityTooLarge, statusResponse } from '../../kube/status.js';
+import { badRequest, forbidden, requestEntityTooLarge, statusResponse, type StatusResponse } from '../../kube/status.js';
 import { createMasker, type Masker } from '../../mask/object-masker.js';
 import type { RequestDecision } from '../../policy/evaluate-request.js';
 import { answersLocally, MAX_REVIEW_BYTES, parseAccessReview, refusedReview } from './access-review.js';
@@ -18,8 +18,8 @@ import { canonicalStage } from './canonicalize.js';
 import { classifyRequest, hasRequestBody, unreadableBodyRefusal, type ClassifiedRequest } from './classify.js';
 import { decideGuardrails, decisionReason, guardrailRefusal, requestAttributes } from './decide.js';
 import { createForwarder, type Forwarder } from './forward.js';
-import { deliverResponse, sendStatus } from './mask.js';
-import { planMasking } from './mask-plan.js';
+import { deliverResponse, sendStatus, type Delivery } from './mask.js';
+import { planMasking, streamsImmediately } from './mask-plan.js';
 import { upstreamHeaders } from './rewrite.js';
 import { createTokenSource } from './token.js';
 import type { PipelineAuditRecord, PipelineOptions } from './types.js';
@@ -29,7 +29,7 @@ import { serveUpgrade } from './upgrade.js';
 export interface Pipeline {
   handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void>;
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, ctx: RequestContext): Promise<void>;
-  /** Closes the upstream connection pool (open streams are ended). */
+  /** Waits for running handlers to finish their audit records, then closes the upstream pool. */
   close(): Promise<void>;
 }
 
@@ -64,9 +64,16 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const maxBuffered = options.maxBufferedBodyBytes ?? DEFAULT_MAX_BUFFERED;
   const user = options.principal.name;
 
-  const finish = (audit: Audit): void => {
+  const finish = async (audit: Audit): Promise<void> => {
     try {
-      options.onAudit({ ...audit, endedAt: now() });
+      await options.onAudit({ ...audit, endedAt: now() });
+    } catch (error) {
+      log(`audit sink failed (${(error as Error).message})`);
+    }
+  };
+  const started = (audit: Audit): void => {
+    try {
+      options.onResponseStarted?.(audit);
     } catch (error) {
       log(`audit sink failed (${(error as Error).message})`);
     }
@@ -74,9 +81,31 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const decide = (classified: ClassifiedRequest): RequestDecision =>
     decideGuardrails(options.rules(), options.masking, options.principal, options.cluster, requestAttributes(classified.info, classified.command));
 
+  /**
+   * Applies an `approve` decision: holds the request until the approval is decided when a hold
+   * is configured. Returns the refusal to send, or undefined to go on.
+   */
+  async function hold(classified: ClassifiedRequest, decision: RequestDecision, audit: Audit, signal: AbortSignal, body?: Buffer): Promise<StatusResponse | undefined> {
+    const refusal = guardrailRefusal(classified.info, user, decision);
+    if (!refusal || decision.effect !== 'approve' || !options.holdForApproval) return refusal;
+    const outcome = await options.holdForApproval({
+      auditId: audit.auditId,
+      info: classified.info,
+      command: classified.command,
+      rule: decision.rule ?? 'guardrail',
+      ...(decision.message ? { message: decision.message } : {}),
+      ...(body?.length ? { bodyDigest: createHash('sha256').update(body).digest('hex') } : {}),
+      signal,
+    });
+    if (outcome.approvalId) audit.approvalId = outcome.approvalId;
+    return outcome.approved ? undefined : forbidden(classified.info, user, outcome.reason);
+  }
+
   async function forward(req: IncomingMessage, res: ServerResponse, classified: ClassifiedRequest, body: Readable | Buffer | undefined, audit: Audit): Promise<void> {
     const abort = new AbortController();
-    res.on('close', () => abort.abort());
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
     const result = await forwarder.forward({
       method: classified.canonical.method,
       url: classified.canonical.url,
@@ -94,15 +123,21 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       contentType: response.headers['content-type'] as string | undefined,
       contentEncoding: response.headers['content-encoding'] as string | undefined,
     });
-    const delivery = await deliverResponse({ res, response, plan, masker, auditId: audit.auditId, maxBufferedBodyBytes: maxBuffered });
+    if (streamsImmediately(plan)) started({ ...audit, outcome: 'forwarded', statusCode: response.statusCode });
+    const record = (delivery: Delivery): Promise<void> => {
+      recorded = true;
+      return finish({
+        ...audit,
+        outcome: delivery.maskFailed ? 'mask-error' : 'forwarded',
+        statusCode: delivery.statusCode,
+        maskedCount: delivery.maskedCount,
+        ...(delivery.error ? { error: delivery.error } : {}),
+      });
+    };
+    let recorded = false;
+    const delivery = await deliverResponse({ res, response, plan, masker, auditId: audit.auditId, maxBufferedBodyBytes: maxBuffered, beforeEnd: record });
     if (delivery.error) log(`response for ${classified.canonical.method} ${classified.info.path}: ${delivery.error}`);
-    finish({
-      ...audit,
-      outcome: delivery.maskFailed ? 'mask-error' : 'forwarded',
-      statusCode: delivery.statusCode,
-      maskedCount: delivery.maskedCount,
-      ...(delivery.error ? { error: delivery.error } : {}),
-    });
+    if (!recorded) await record(delivery);
   }
 
   async function accessReview(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, classified: ClassifiedRequest, audit: Audit): Promise<void> {
@@ -113,14 +148,20 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const decision = decideGuardrails(options.rules(), options.masking, options.principal, options.cluster, parsed.attributes);
     if (!answersLocally(decision)) return forward(req, res, classified, body, audit);
     const apiVersion = `authorization.k8s.io/${classified.info.apiVersion || 'v1'}`;
-    const answer = JSON.stringify(refusedReview(parsed.review, apiVersion, decisionReason(decision)));
+    const answer = JSON.stringify(refusedReview(parsed.review, apiVersion, decisionReason(decision, Boolean(options.holdForApproval))));
+    await finish({ ...audit, outcome: 'answered-locally', statusCode: 201, ...(decision.rule ? { rule: decision.rule } : {}) });
     res.writeHead(201, { 'Content-Type': 'application/json', 'Audit-Id': audit.auditId, 'Content-Length': Buffer.byteLength(answer) });
     res.end(answer);
-    finish({ ...audit, outcome: 'answered-locally', statusCode: 201, ...(decision.rule ? { rule: decision.rule } : {}) });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
     const audit: Audit = { auditId: randomUUID(), method: req.method ?? '', decision: 'none', outcome: 'refused', statusCode: 0, maskedCount: 0, startedAt: now() };
+    const unaudited = options.admit?.();
+    if (unaudited) {
+      log(`refused a request: the audit trail cannot take it (${unaudited.code})`);
+      sendStatus(res, unaudited, audit.auditId);
+      return;
+    }
     const canonical = canonicalStage(req.method, req.url);
     if (!canonical.ok) {
       log(`refused a request target (${canonical.reason})`);
@@ -132,20 +173,37 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     if (unreadable) return finish({ ...audit, statusCode: sendStatus(res, unreadable, audit.auditId), error: 'compressed request body' });
     const decision = decide(classified);
     Object.assign(audit, { decision: decision.effect, ...(decision.rule ? { rule: decision.rule } : {}) });
-    const refusal = guardrailRefusal(classified.info, user, decision);
+    let body: Readable | Buffer | undefined = hasRequestBody(req.headers) ? ctx.body() : undefined;
+    if (decision.effect === 'approve' && body && options.holdForApproval) {
+      // A held body is read first: the approver approves these bytes, and the client's upload is not left hanging.
+      body = await readAll(body, maxBuffered);
+      if (!body) return finish({ ...audit, statusCode: sendStatus(res, requestEntityTooLarge(`a request held for approval is limited to ${maxBuffered} bytes`), audit.auditId) });
+    }
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const refusal = await hold(classified, decision, audit, abort.signal, Buffer.isBuffer(body) ? body : undefined);
     if (refusal) {
-      return finish({ ...audit, outcome: decision.effect === 'approve' ? 'approval-required' : 'denied', statusCode: sendStatus(res, refusal, audit.auditId) });
+      const outcome = decision.effect === 'approve' ? 'approval-required' : 'denied';
+      return finish({ ...audit, outcome, statusCode: sendStatus(res, refusal, audit.auditId) });
     }
     if (classified.route === 'connect') {
       const status = statusResponse(400, 'BadRequest', `pods/${classified.info.subresource} needs a WebSocket upgrade`);
       return finish({ ...audit, statusCode: sendStatus(res, status, audit.auditId), error: 'connect without upgrade' });
     }
     if (classified.route === 'self-subject-access-review') return accessReview(req, res, ctx, classified, audit);
-    return forward(req, res, classified, hasRequestBody(req.headers) ? ctx.body() : undefined, audit);
+    return forward(req, res, classified, body, audit);
   }
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const audit: Audit = { auditId: randomUUID(), method: req.method ?? '', decision: 'none', outcome: 'refused', statusCode: 0, maskedCount: 0, startedAt: now() };
+    const unaudited = options.admit?.();
+    if (unaudited) {
+      log(`refused an upgrade: the audit trail cannot take it (${unaudited.code})`);
+      writeRawStatus(socket, unaudited);
+      return;
+    }
     const canonical = canonicalStage(req.method, req.url);
     if (!canonical.ok) {
       writeRawStatus(socket, canonical.refusal);
@@ -154,13 +212,44 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const classified = classifyRequest(canonical.request, req.headers);
     const decision = decide(classified);
     Object.assign(audit, { canonicalUrl: canonical.request.url, info: classified.info, decision: decision.effect, ...(decision.rule ? { rule: decision.rule } : {}) });
-    const refusal = guardrailRefusal(classified.info, user, decision);
+    // SPDY and port-forward tunnels are refused whatever is decided (they cannot be recorded), so
+    // they are never held: the SPDY retry kubectl makes after a refused WebSocket gets that
+    // WebSocket's refusal again, not a second approval request.
+    const unrecordable = isSpdyUpgrade(req) || isPortForwardTunnel(req);
+    const replayed = unrecordable ? refusals.take(canonical.request.url) : undefined;
+    if (replayed) {
+      writeRawStatus(socket, replayed);
+      return finish({ ...audit, outcome: decision.effect === 'allow' ? 'refused' : 'denied', statusCode: replayed.code, error: 'the SPDY retry of a refused WebSocket upgrade' });
+    }
+    const abort = new AbortController();
+    socket.once('close', () => abort.abort());
+    const refusal = unrecordable ? guardrailRefusal(classified.info, user, decision) : await hold(classified, decision, audit, abort.signal);
+    if (refusal && !unrecordable && decision.effect === 'approve') refusals.remember(canonical.request.url, refusal);
+    const record = options.record;
     const result = await serveUpgrade(req, socket, head, {
       classified, decision, ...(refusal ? { refusal } : {}),
       upstream: options.upstream, token: () => tokens.current(), detectors: masker.detectors, refusals, log, now,
+      ...(record ? { record: () => record({ auditId: audit.auditId, info: classified.info, command: classified.command }) } : {}),
+      onOpen: () => started({ ...audit, outcome: 'forwarded', statusCode: 101 }),
     });
-    finish({ ...audit, ...result });
+    await finish({ ...audit, ...result });
   }
 
-  return { handle, upgrade, close: () => forwarder.close() };
+  // Handlers still running (a relayed exec uploading its recording, a response being audited):
+  // close waits for them so no audit record is cut off.
+  const inflight = new Set<Promise<void>>();
+  const track = <A extends unknown[]>(fn: (...args: A) => Promise<void>) => (...args: A): Promise<void> => {
+    const running = fn(...args);
+    inflight.add(running);
+    void running.finally(() => inflight.delete(running)).catch(() => undefined);
+    return running;
+  };
+  return {
+    handle: track(handle),
+    upgrade: track(upgrade),
+    close: async () => {
+      await Promise.allSettled([...inflight]);
+      await forwarder.close();
+    },
+  };
 }

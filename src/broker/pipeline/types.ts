@@ -3,8 +3,9 @@
  * {@link PipelineAuditRecord} per request or exec session through `onAudit`; whoever wires the
  * broker turns those into the audit log.
  */
-import type { ExecSessionSummary } from '../exec/index.js';
+import type { ExecRecorder, ExecSessionSummary } from '../exec/index.js';
 import type { RequestInfo } from '../../kube/request-info.js';
+import type { StatusResponse } from '../../kube/status.js';
 import type { GuardrailRule, MaskingConfig, Principal } from '../../policy/types.js';
 
 /** A bearer token for the apiserver and when it stops working (ms since the epoch). */
@@ -47,6 +48,38 @@ export interface PipelineAuditRecord {
   /** A short reason for refusals and failures; never a body value or token. */
   error?: string;
   exec?: ExecSessionSummary;
+  /** The per-request approval that released (or refused) a held request. */
+  approvalId?: string;
+  /** The id the exec session's recording was stored under. */
+  recordingId?: string;
+}
+
+/** A request an `approve` rule holds, as the approval hold sees it. */
+export interface HeldRequest {
+  auditId: string;
+  info: RequestInfo;
+  /** The exec command, for pods/exec. */
+  command: string[];
+  rule: string;
+  message?: string;
+  /** SHA-256 of the request body, so an approver approves exactly this body. */
+  bodyDigest?: string;
+  /** Aborted when the client gives up. */
+  signal: AbortSignal;
+}
+
+/** How a hold ended. */
+export type HoldOutcome =
+  | { approved: true; approvalId: string }
+  | { approved: false; approvalId?: string; reason: string };
+
+/** A recording in progress for one exec session. */
+export interface ExecRecording {
+  recorder: ExecRecorder;
+  /** Whether stdin goes to the recorder (policy decides). */
+  recordStdin: boolean;
+  /** Ends the recording and stores it; resolves with its id, or undefined when it could not be kept. */
+  finish(summary: ExecSessionSummary): Promise<string | undefined>;
 }
 
 /** Options of `createPipeline`. */
@@ -58,7 +91,16 @@ export interface PipelineOptions {
   /** The current guardrail rules, read per request so policy updates apply at once. */
   rules: () => GuardrailRule[];
   masking: MaskingConfig;
-  onAudit: (record: PipelineAuditRecord) => void;
+  /** Receives every audit record; a returned promise is awaited before the response completes where it can be. */
+  onAudit: (record: PipelineAuditRecord) => unknown;
+  /** Receives the start of long-running requests (watches, followed logs, exec sessions). */
+  onResponseStarted?: (record: Omit<PipelineAuditRecord, 'endedAt'>) => void;
+  /** Holds requests an `approve` rule matched until a person decides; without it they are refused. */
+  holdForApproval?: (request: HeldRequest) => Promise<HoldOutcome>;
+  /** A refusal while requests cannot be audited (a full spool); undefined admits the request. */
+  admit?: () => StatusResponse | undefined;
+  /** Starts a recording for an exec or attach session about to be relayed. */
+  record?: (session: { auditId: string; info: RequestInfo; command: string[] }) => ExecRecording | undefined;
   log: (line: string) => void;
   now?: () => Date;
   /** Largest non-list JSON body masked in memory (default 16 MiB); larger ones are refused with 502. */

@@ -11,7 +11,7 @@ import { badRequest, type StatusResponse } from '../../kube/status.js';
 import type { Detector } from '../../mask/detectors.js';
 import type { RequestDecision } from '../../policy/evaluate-request.js';
 import type { ClassifiedRequest } from './classify.js';
-import type { PipelineOutcome } from './types.js';
+import type { ExecRecording, PipelineOutcome } from './types.js';
 
 /** What {@link serveUpgrade} needs beyond the request. */
 export interface UpgradeContext {
@@ -23,6 +23,10 @@ export interface UpgradeContext {
   token: () => Promise<string>;
   detectors: readonly Detector[];
   refusals: RecentRefusals;
+  /** Starts the session's recording, once the stream is known to be recordable. */
+  record?: () => ExecRecording | undefined;
+  /** Called when the relayed session opens. */
+  onOpen?: () => void;
   log: (line: string) => void;
   now: () => Date;
 }
@@ -34,6 +38,7 @@ export interface UpgradeResult {
   maskedCount: number;
   error?: string;
   exec?: ExecSessionSummary;
+  recordingId?: string;
 }
 
 function refuse(socket: Duplex, status: StatusResponse, outcome: PipelineOutcome, error: string): UpgradeResult {
@@ -52,21 +57,26 @@ export async function serveUpgrade(req: IncomingMessage, socket: Duplex, head: B
     return { outcome: 'refused', statusCode: 403, maskedCount: 0, error: 'unrecordable stream (SPDY or port-forward)' };
   }
   const token = await ctx.token();
+  const recording = ctx.record?.();
   const summary = await relayExec({
     req, socket, head, canonicalUrl,
     upstream: { url: ctx.upstream.url, ca: ctx.upstream.ca, token },
     detectors: ctx.detectors,
-    recordStdin: false,
+    ...(recording ? { recorder: recording.recorder } : {}),
+    recordStdin: recording?.recordStdin ?? false,
     refusals: ctx.refusals,
     log: ctx.log,
     onEnd: () => undefined,
+    ...(ctx.onOpen ? { onOpen: ctx.onOpen } : {}),
     now: ctx.now,
   });
+  const recordingId = recording && !summary.refusedWith ? await recording.finish(summary) : undefined;
   return {
     outcome: summary.refusedWith ? 'upstream-error' : 'forwarded',
     statusCode: summary.refusedWith ?? 101,
     maskedCount: summary.maskedCount,
     exec: summary,
+    ...(recordingId ? { recordingId } : {}),
     ...(summary.error ? { error: summary.error } : {}),
   };
 }
