@@ -17,6 +17,8 @@ export const ExitCode = {
   ApprovalPending: 5,
   /** A service kgate depends on (IdP, policy service, cluster) did not answer. */
   Unavailable: 6,
+  /** `kgate exec`: the command to wrap does not exist (as a shell reports it). */
+  CommandNotFound: 127,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -9,7 +9,7 @@ import { ExitCode, KgateError } from '../cli/errors.js';
 import type { ApprovalView, CredentialView, GrantRequestBody, GrantView, ListView, PolicyRulesView, RequestApprovalBody } from './server/api.js';
 import type { AuditQuery } from './store/types.js';
 
-export type { ApprovalView, CredentialView, GrantRequestBody, GrantView, PolicyRulesView, RequestApprovalBody } from './server/api.js';
+export type { ApprovalView, CredentialView, GrantRequestBody, GrantView, PolicyRulesView, PrincipalView, RequestApprovalBody } from './server/api.js';
 
 export interface PolicyClientOptions {
   /** Base URL of the policy service, e.g. `https://kgate.example.com`. */

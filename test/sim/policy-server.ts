@@ -33,6 +33,8 @@ export interface SimPolicyServerOptions {
   sweepIntervalMs?: number;
   /** The service's clock; default Date.now. */
   now?: () => number;
+  /** Loopback port; default a free one (a restart passes the old one so clients find it again). */
+  port?: number;
 }
 
 export interface SimPolicyServer {
@@ -85,7 +87,7 @@ export async function startSimPolicyServer(world: SimWorld, opts: SimPolicyServe
       policy,
       store,
       clusters: (config) => createClusterAdapter(config, { log: logger, awsCredentials: async () => credentials }),
-      listen: { host: '127.0.0.1', port: 0 },
+      listen: { host: '127.0.0.1', port: opts.port ?? 0 },
       tls: { cert: world.tls.server.cert, key: world.tls.server.key },
       caBundle: world.tls.ca.cert,
       logger,

@@ -3,7 +3,8 @@ import { KgateCommand } from '../../cli/base-command.js';
 import { ExitCode, KgateError, usageError } from '../../cli/errors.js';
 import { tryParseDuration } from '../../policy/duration.js';
 import { clusterOf, openPolicyClient, serverFlags } from '../../policy/client-context.js';
-import type { GrantView, PolicyClient } from '../../policy/client.js';
+import type { GrantView } from '../../policy/client.js';
+import { waitForGrant } from '../../policy/grant-wait.js';
 import { describeGrant } from '../../policy/render.js';
 
 export default class GrantsRequest extends KgateCommand<GrantView> {
@@ -41,24 +42,11 @@ export default class GrantsRequest extends KgateCommand<GrantView> {
         ...(flags.reason ? { reason: flags.reason } : {}),
         ...(flags['break-glass'] ? { breakGlass: true } : {}),
       });
-      if (grant.state === 'pending' && waitMs) grant = await this.waitForDecision(client, grant, waitMs);
+      if (grant.state === 'pending' && waitMs) grant = await waitForGrant(client, grant, waitMs, (line) => this.status(line));
       return this.finish(grant);
     } finally {
       await client.close();
     }
-  }
-
-  private async waitForDecision(client: PolicyClient, first: GrantView, waitMs: number): Promise<GrantView> {
-    const deadline = Date.now() + waitMs;
-    let grant = first;
-    this.status(`${describeGrant(grant)}`);
-    if (grant.approvalId) this.status(`Approvers run: kgate approve ${grant.approvalId}`);
-    while (grant.state === 'pending' && Date.now() < deadline) {
-      const seconds = Math.min(30, Math.ceil((deadline - Date.now()) / 1000));
-      grant = await client.getGrant(grant.id, { revision: grant.revision, seconds });
-      if (grant.state === 'pending') this.status(`Still waiting for approval (${Math.max(0, Math.round((deadline - Date.now()) / 1000))}s left)…`);
-    }
-    return grant;
   }
 
   private finish(grant: GrantView): GrantView {

@@ -20,7 +20,7 @@ export interface RunningKgate {
   done: Promise<KgateRun>;
   /** Resolves with the first match of `pattern` in stdout + stderr (the pty merges them). */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  kill(): void;
+  kill(signal?: NodeJS.Signals): void;
 }
 
 /** Options of {@link startKgate}. */
@@ -29,6 +29,8 @@ export interface KgateOptions {
   /** Run under a pseudo-terminal (util-linux `script`), so the CLI sees an interactive session. */
   pty?: boolean;
   timeoutMs?: number;
+  /** Written to stdin, which is then closed (without it stdin stays open). */
+  input?: string;
 }
 
 function shellQuote(s: string): string {
@@ -43,6 +45,7 @@ export function startKgate(args: string[], options: KgateOptions): RunningKgate 
     : [argv[0]!, argv.slice(1)];
   const env = Object.fromEntries(Object.entries(options.env).filter((e): e is [string, string] => e[1] !== undefined));
   const child = spawn(command, commandArgs, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  if (options.input !== undefined) child.stdin.end(options.input);
   let stdout = '';
   let stderr = '';
   const watchers = new Set<() => void>();
@@ -59,7 +62,7 @@ export function startKgate(args: string[], options: KgateOptions): RunningKgate 
   });
   return {
     done,
-    kill: () => child.kill('SIGTERM'),
+    kill: (signal: NodeJS.Signals = 'SIGTERM') => child.kill(signal),
     waitFor(pattern, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
         let finished = false;

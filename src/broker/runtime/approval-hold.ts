@@ -1,0 +1,87 @@
+/**
+ * Per-request approval: a request an `approve` rule matched is held while the policy service
+ * collects the approvers' votes, then released or refused. The requester sees on stderr what is
+ * held and the command approvers run. A client that gives up ends the wait; an approval that
+ * times out (its own expiry, or the broker's longest hold) refuses the request.
+ */
+import type { Detector } from '../../mask/detectors.js';
+import { maskWords } from '../../mask/request-uri.js';
+import type { ApprovalView, PolicyClient } from '../../policy/client.js';
+import type { HeldRequest, HoldOutcome } from '../pipeline/types.js';
+
+export interface ApprovalHoldOptions {
+  client: PolicyClient;
+  cluster: string;
+  /** Progress for the person or CI log (stderr). */
+  status: (line: string) => void;
+  /** Run over the exec command, so a secret typed into it reaches neither approvers nor logs. */
+  detectors: readonly Detector[];
+  /** Longest hold in ms; default 15 min. */
+  maxWaitMs?: number;
+}
+
+function describe(request: HeldRequest): string {
+  const { info } = request;
+  if (['exec', 'attach', 'portforward'].includes(info.subresource)) {
+    return `${info.subresource} in pod ${info.name} in ${info.namespace}${request.command.length ? ` (${request.command.join(' ')})` : ''}`;
+  }
+  const what = info.subresource ? `${info.resource}/${info.subresource}` : info.resource || info.path;
+  const where = info.namespace ? ` in ${info.namespace}` : '';
+  const name = info.name ? ` ${info.name}` : '';
+  const command = request.command.length ? ` (${request.command.join(' ')})` : '';
+  return `${info.verb} ${what}${name}${where}${command}`;
+}
+
+function refusedBy(approval: ApprovalView, request: HeldRequest): string {
+  const text = request.message ? `${request.rule}: ${request.message}` : request.rule;
+  if (approval.state === 'denied') {
+    const vote = approval.votes.find((v) => v.decision === 'deny');
+    return `${text} — approval ${approval.id} was denied${vote ? ` by ${vote.approver.name}${vote.reason ? `: ${vote.reason}` : ''}` : ''}`;
+  }
+  return `${text} — approval ${approval.id} was not granted in time (${approval.state})`;
+}
+
+/** The `holdForApproval` function of a pipeline. */
+export function createApprovalHold(options: ApprovalHoldOptions): (request: HeldRequest) => Promise<HoldOutcome> {
+  const maxWaitMs = options.maxWaitMs ?? 15 * 60_000;
+  const hold = async (held: HeldRequest): Promise<HoldOutcome> => {
+    const request = { ...held, command: maskWords(held.command, options.detectors) };
+    const { info } = request;
+    let approval = await options.client.requestApproval({
+      cluster: options.cluster,
+      rule: request.rule,
+      request: {
+        verb: info.verb, path: info.path,
+        ...(info.namespace ? { namespace: info.namespace } : {}),
+        ...(info.resource ? { resource: info.resource } : {}),
+        ...(info.subresource ? { subresource: info.subresource } : {}),
+        ...(info.name ? { name: info.name } : {}),
+        ...(request.command.length ? { command: request.command } : {}),
+      },
+      ...(request.bodyDigest ? { bodyDigest: request.bodyDigest } : {}),
+    });
+    options.status(`kgate: ${describe(request)} is held for approval (${request.rule}). Approvers run: kgate approve ${approval.id}`);
+    const deadline = Math.min(Date.now() + maxWaitMs, approval.expiresAt);
+    while (approval.state === 'pending' && Date.now() < deadline && !request.signal.aborted) {
+      const seconds = Math.max(1, Math.min(20, Math.ceil((deadline - Date.now()) / 1000)));
+      approval = await options.client.getApproval(approval.id, { revision: approval.revision, seconds });
+    }
+    if (approval.state === 'approved') {
+      options.status(`kgate: approval ${approval.id} granted; ${describe(request)} proceeds`);
+      return { approved: true, approvalId: approval.id };
+    }
+    if (request.signal.aborted) return { approved: false, approvalId: approval.id, reason: 'the client went away while the request was held' };
+    const reason = refusedBy(approval, request);
+    options.status(`kgate: ${reason}`);
+    return { approved: false, approvalId: approval.id, reason };
+  };
+  return async (request) => {
+    try {
+      return await hold(request);
+    } catch (error) {
+      const reason = `${request.rule}: this request needs approval, and the policy service could not be asked (${(error as Error).message})`;
+      options.status(`kgate: ${reason}`);
+      return { approved: false, reason };
+    }
+  };
+}

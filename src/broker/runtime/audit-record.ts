@@ -1,0 +1,79 @@
+/**
+ * The audit Event of one pipeline record: the canonical URL (never the raw one), RequestInfo as
+ * the objectRef, the status the client got, and kgate's facts — principal, grant, rule, decision,
+ * approval, masked count, recording — plus the exec session's command, container, tty, duration
+ * and exit code.
+ */
+import { buildAuditEvent, objectRefOf, type AuditDecision, type AuditEvent, type AuditStage } from '../../audit/event.js';
+import type { Detector } from '../../mask/detectors.js';
+import { maskRequestUri, maskWords } from '../../mask/request-uri.js';
+import type { PrincipalView } from '../../policy/client.js';
+import type { PipelineAuditRecord } from '../pipeline/types.js';
+
+/** Who and where, the same for every event of a broker. */
+export interface AuditContext {
+  principal: PrincipalView;
+  cluster: string;
+  grant?: string;
+  /** Text detectors run over the request URI and exec command, which people type secrets into. */
+  detectors: readonly Detector[];
+}
+
+export const EXEC_ANNOTATIONS = {
+  command: 'kgate.dev/exec-command',
+  container: 'kgate.dev/exec-container',
+  tty: 'kgate.dev/exec-tty',
+  exitCode: 'kgate.dev/exec-exit-code',
+  durationMs: 'kgate.dev/exec-duration-ms',
+  outcome: 'kgate.dev/outcome',
+} as const;
+
+function decisionOf(record: Omit<PipelineAuditRecord, 'endedAt'>): AuditDecision {
+  if (record.decision === 'none') return 'error';
+  if (record.decision === 'approve') return record.approvalId && record.outcome !== 'approval-required' ? 'allow' : 'approve';
+  return record.decision;
+}
+
+function annotations(record: Omit<PipelineAuditRecord, 'endedAt'>, detectors: readonly Detector[], endedAt?: Date): Record<string, string> {
+  const out: Record<string, string> = { [EXEC_ANNOTATIONS.outcome]: record.outcome };
+  const exec = record.exec;
+  if (!exec) return out;
+  out[EXEC_ANNOTATIONS.command] = JSON.stringify(maskWords(exec.command, detectors));
+  if (exec.container) out[EXEC_ANNOTATIONS.container] = exec.container;
+  out[EXEC_ANNOTATIONS.tty] = String(exec.tty);
+  if (exec.exitCode !== null) out[EXEC_ANNOTATIONS.exitCode] = String(exec.exitCode);
+  if (endedAt) out[EXEC_ANNOTATIONS.durationMs] = String(exec.endedAt.getTime() - exec.startedAt.getTime());
+  return out;
+}
+
+/** The Event for `record` at `stage` (ResponseStarted records carry no end). */
+export function auditEventOf(record: Omit<PipelineAuditRecord, 'endedAt'> & { endedAt?: Date }, stage: AuditStage, ctx: AuditContext): AuditEvent {
+  const { info } = record;
+  const failed = record.statusCode >= 400 || record.statusCode === 0;
+  return buildAuditEvent({
+    auditID: record.auditId,
+    stage,
+    requestURI: maskRequestUri(record.canonicalUrl ?? '', ctx.detectors),
+    verb: info?.verb ?? record.method.toLowerCase(),
+    user: { username: ctx.principal.name, ...(ctx.principal.groups.length ? { groups: ctx.principal.groups } : {}) },
+    ...(info && objectRefOf(info) ? { objectRef: objectRefOf(info)! } : {}),
+    ...(record.statusCode || record.error
+      ? { responseStatus: { code: record.statusCode, ...(failed ? { status: 'Failure' as const, ...(record.error ? { message: record.error } : {}) } : {}) } }
+      : {}),
+    requestReceivedAt: record.startedAt,
+    stageAt: record.endedAt ?? new Date(),
+    kgate: {
+      principal: ctx.principal.id,
+      principalType: ctx.principal.type,
+      issuer: ctx.principal.issuer,
+      cluster: ctx.cluster,
+      decision: decisionOf(record),
+      ...(ctx.grant ? { grant: ctx.grant } : {}),
+      ...(record.rule ? { policyRule: record.rule } : {}),
+      ...(record.approvalId ? { approvalId: record.approvalId } : {}),
+      ...(stage === 'ResponseComplete' ? { maskedFields: record.maskedCount } : {}),
+      ...(record.recordingId ? { recordingId: record.recordingId } : {}),
+    },
+    annotations: annotations(record, ctx.detectors, record.endedAt),
+  });
+}

@@ -1,0 +1,46 @@
+/**
+ * The grant a wrapped command runs under: an active grant of the caller's for the same cluster,
+ * template and namespaces is reused (and left alone afterwards); otherwise a new one is
+ * requested, waited for up to `waitMs` when it needs approval, and marked as created for this
+ * run so it is released when the run ends.
+ */
+import { ExitCode, KgateError } from '../../cli/errors.js';
+import type { GrantRequestBody, GrantView, PolicyClient } from '../../policy/client.js';
+import { waitForGrant } from '../../policy/grant-wait.js';
+import { describeGrant } from '../../policy/render.js';
+
+export interface ObtainedGrant {
+  grant: GrantView;
+  /** Requested for this run (so the run releases it). */
+  created: boolean;
+}
+
+function covers(grant: GrantView, request: GrantRequestBody): boolean {
+  if (grant.cluster !== request.cluster || grant.template !== request.grant || grant.breakGlass) return false;
+  return (request.namespaces ?? []).every((ns) => grant.namespaces.includes(ns));
+}
+
+/** An active grant for `request`, or a typed error saying why there is none. */
+export async function obtainGrant(client: PolicyClient, request: GrantRequestBody, waitMs: number, status: (line: string) => void): Promise<ObtainedGrant> {
+  const reusable = (await client.listGrants({ mine: true, state: 'active', cluster: request.cluster })).find((g) => covers(g, request) && (g.expiresAt ?? 0) - Date.now() > 60_000);
+  if (reusable) return { grant: reusable, created: false };
+  let grant = await client.requestGrant(request);
+  if (grant.state === 'pending' && waitMs > 0) {
+    try {
+      grant = await waitForGrant(client, grant, waitMs, status);
+    } catch (error) {
+      await client.revokeGrant(grant.id, 'kgate exec stopped waiting').catch(() => undefined);
+      throw error;
+    }
+  }
+  if (grant.state === 'active') return { grant, created: true };
+  if (grant.state === 'pending') {
+    await client.revokeGrant(grant.id, 'kgate exec stopped waiting').catch(() => undefined);
+    throw new KgateError(`${describeGrant(grant)}; no approval within the wait, so the request was withdrawn`, {
+      code: 'KGATE_APPROVAL_PENDING',
+      exit: ExitCode.ApprovalPending,
+      suggestions: [`Pass --wait 10m to wait for an approver${grant.approvalId ? ` (they run: kgate approve ${grant.approvalId})` : ''}.`],
+    });
+  }
+  throw new KgateError(describeGrant(grant), { code: 'KGATE_GRANT_DENIED', exit: ExitCode.Denied });
+}

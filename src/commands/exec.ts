@@ -1,0 +1,90 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Flags } from '@oclif/core';
+import { KgateCommand } from '../cli/base-command.js';
+import { runChild } from '../cli/child-process.js';
+import { usageError } from '../cli/errors.js';
+import { resolvePaths } from '../cli/paths.js';
+import { openIdentity } from '../identity/context.js';
+import { ensureLogin } from '../identity/ensure-login.js';
+import { clusterOf, openPolicyClient, serverFlags } from '../policy/client-context.js';
+import type { GrantView, PolicyClient } from '../policy/client.js';
+import { tryParseDuration } from '../policy/duration.js';
+import { obtainGrant } from '../broker/runtime/obtain-grant.js';
+import { startBroker } from '../broker/runtime/start-broker.js';
+
+export default class Exec extends KgateCommand<void> {
+  static override summary = 'Run a command (kubectl, a CI step, an MCP server) through a kgate broker on a just-in-time grant.';
+  static override description = `kgate logs in without prompting (cached token, workload token, client credentials), obtains an active grant (reusing one you hold, else requesting one and waiting for approval up to --wait), starts a broker on a loopback port and runs COMMAND with KUBECONFIG pointing at it. Every request is checked against the guardrails, secrets are masked, exec sessions are recorded and everything is audited. Afterwards the audit trail is flushed and a grant requested for this run is released. The command's exit code is kgate's.`;
+  static override examples = [
+    '<%= config.bin %> exec --grant read-only -- kubectl get pods -A',
+    '<%= config.bin %> exec --grant deploy --namespace apps --reason "release 1.4" --wait 10m -- kubectl apply -f deploy.yaml',
+    '<%= config.bin %> exec --grant read-only -- kubernetes-mcp-server',
+  ];
+  static override enableJsonFlag = false;
+
+  static override flags = {
+    grant: Flags.string({ summary: 'Grant template (env KGATE_GRANT).' }),
+    cluster: Flags.string({ summary: 'Cluster (env KGATE_CLUSTER).' }),
+    namespace: Flags.string({ summary: 'Namespace to grant (repeatable); the first is the kubeconfig default.', multiple: true }),
+    ttl: Flags.string({ summary: 'Grant lifetime, e.g. 30m (default: the template\'s).' }),
+    reason: Flags.string({ summary: 'Why (required by some templates).' }),
+    wait: Flags.string({ summary: 'How long to wait for approval of the grant, e.g. 10m.', default: '0s' }),
+    verbose: Flags.boolean({ summary: 'Print the broker\'s log lines on stderr.' }),
+    ...serverFlags,
+  };
+
+  async run(): Promise<void> {
+    // The command is everything after the first `--`, verbatim: oclif's own pass-through reorders repeated words.
+    const dash = this.argv.indexOf('--');
+    const command = dash < 0 ? [] : this.argv.slice(dash + 1);
+    if (command.length === 0) throw usageError('No command given', ['Put the command after --, e.g. kgate exec --grant read-only -- kubectl get pods']);
+    const { flags } = await this.parse(Exec, this.argv.slice(0, dash));
+    const waitMs = tryParseDuration(flags.wait);
+    if (waitMs === undefined) throw usageError(`--wait ${flags.wait} is not a duration`, ['Use e.g. 90s, 10m or 1h.']);
+    if (flags.ttl !== undefined && tryParseDuration(flags.ttl) === undefined) throw usageError(`--ttl ${flags.ttl} is not a duration`, ['Use e.g. 30m or 2h.']);
+    const template = flags.grant ?? process.env.KGATE_GRANT;
+    if (!template) throw usageError('No grant template given', ['Pass --grant NAME or set KGATE_GRANT.']);
+    const cluster = clusterOf(flags.cluster);
+    const status = (line: string) => process.stderr.write(`${line}\n`);
+
+    await ensureLogin(await openIdentity(flags));
+    const client = await openPolicyClient(flags);
+    try {
+      const { grant, created } = await obtainGrant(client, {
+        cluster,
+        grant: template,
+        ...(flags.namespace?.length ? { namespaces: flags.namespace } : {}),
+        ...(flags.ttl ? { ttl: flags.ttl } : {}),
+        ...(flags.reason ? { reason: flags.reason } : {}),
+      }, waitMs, status);
+      try {
+        process.exitCode = await this.runBrokered(command, { client, grant, namespace: flags.namespace?.[0], verbose: flags.verbose, status });
+      } finally {
+        if (created) await client.revokeGrant(grant.id, 'kgate exec finished').catch((error: Error) => status(`kgate: could not release grant ${grant.id} (${error.message}); it expires on its own`));
+      }
+    } finally {
+      await client.close();
+    }
+  }
+
+  private async runBrokered(command: string[], opts: { client: PolicyClient; grant: GrantView; namespace?: string; verbose: boolean; status: (line: string) => void }): Promise<number> {
+    const broker = await startBroker({
+      client: opts.client,
+      grant: opts.grant,
+      stateDir: resolvePaths().state,
+      ...(opts.namespace ? { namespace: opts.namespace } : {}),
+      log: opts.verbose ? (line) => opts.status(`kgate broker: ${line}`) : () => undefined,
+      status: opts.status,
+    });
+    const cacheDir = await mkdtemp(join(tmpdir(), 'kgate-kubecache-'));
+    try {
+      return await runChild(command, { ...process.env, KUBECONFIG: broker.kubeconfig, KUBECACHEDIR: cacheDir });
+    } finally {
+      const flushed = await broker.close();
+      if (flushed.remaining > 0) opts.status(`kgate: ${flushed.remaining} audit events could not be shipped yet; they stay in the local spool and ship on the next run`);
+      await rm(cacheDir, { recursive: true, force: true });
+    }
+  }
+}
