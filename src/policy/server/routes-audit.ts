@@ -1,5 +1,5 @@
 /**
- * `/v1/audit/events` (batch ingest, idempotent by auditID; search with filters and a cursor) and
+ * `/v1/audit/events` (batch ingest, idempotent by auditID and stage; search with filters and a cursor) and
  * `/v1/recordings/:id` (exec recordings up and down). Governors see every event and recording;
  * everyone else only their own (the principal filter is forced to the caller).
  */
@@ -24,15 +24,19 @@ const AUDIT_BODY_LIMIT = 8 * 1024 * 1024;
 const RECORDING_BODY_LIMIT = 64 * 1024 * 1024;
 
 const batchSchema = object({ events: required(list(record(), { max: MAX_AUDIT_BATCH })) });
-const SEARCH_KEYS = ['from', 'to', 'principal', 'grant', 'cluster', 'verb', 'resource', 'namespace', 'decision', 'limit', 'cursor'] as const;
+const SEARCH_KEYS = ['from', 'to', 'principal', 'grant', 'cluster', 'verb', 'resource', 'namespace', 'decision', 'session', 'limit', 'cursor'] as const;
 const RECORDING_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
 
 /** Pulls the searchable facts out of an `audit.k8s.io/v1` Event with kgate annotations. */
 export function auditRecordOf(event: Record<string, unknown>, index: number): AuditEventRecord {
-  const id = text(event.auditID);
-  if (!id) throw badRequest(`events[${index}].auditID is required (a unique id per event)`, 'invalid_field');
+  const auditId = text(event.auditID);
+  if (!auditId) throw badRequest(`events[${index}].auditID is required (a unique id per event)`, 'invalid_field');
+  // A long-running request has a ResponseStarted and a ResponseComplete event with one auditID,
+  // as in the apiserver's own log; each stage is its own record (ingest is idempotent per stage).
+  const stage = text(event.stage);
+  const id = !stage || stage === 'ResponseComplete' ? auditId : `${auditId}.${stage}`;
   const time = text(event.stageTimestamp) ?? text(event.requestReceivedTimestamp);
   if (!time) throw badRequest(`events[${index}] needs stageTimestamp or requestReceivedTimestamp`, 'invalid_field');
   const annotations = (event.annotations ?? {}) as Record<string, unknown>;
@@ -66,7 +70,7 @@ export class AuditRoutes {
     sendJson(rc.res, 200, { accepted: result.inserted, duplicates: result.duplicates });
   }
 
-  /** GET /v1/audit/events?from&to&principal&grant&cluster&verb&resource&namespace&decision&limit&cursor */
+  /** GET /v1/audit/events?from&to&principal&grant&cluster&verb&resource&namespace&decision&session&limit&cursor */
   async search(rc: RouteContext, who: Principal): Promise<void> {
     checkQuery(rc.query, SEARCH_KEYS);
     const query: AuditQuery = {};

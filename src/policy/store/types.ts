@@ -97,6 +97,8 @@ export interface AuditQuery {
   resource?: string;
   namespace?: string;
   decision?: string;
+  /** The broker session (annotation `kgate.dev/session`) whose hash chain the event belongs to. */
+  session?: string;
   /** Page size, 1–1000; default 100. */
   limit?: number;
   cursor?: string;

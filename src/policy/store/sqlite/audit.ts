@@ -19,6 +19,7 @@ const EXACT_FILTERS = [
   ['resource', 'resource'],
   ['namespace', 'namespace'],
   ['decision', 'decision'],
+  ['session', 'session'],
 ] as const;
 
 function micros(time: unknown, what: string): number {

@@ -118,6 +118,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX recordings_by_grant ON recordings (grant_id);
     `,
   },
+  {
+    version: 2,
+    name: 'audit events searchable by broker session',
+    // Virtual, so existing rows need no rewrite; the index keeps `kgate audit verify --session` off
+    // a full scan. CAST because a STRICT table refuses a non-text value in a TEXT column.
+    sql: `
+      ALTER TABLE audit_events ADD COLUMN session TEXT
+        GENERATED ALWAYS AS (CAST(json_extract(event, '$.annotations."kgate.dev/session"') AS TEXT)) VIRTUAL;
+      CREATE INDEX audit_by_session ON audit_events (session, time_us, id);
+    `,
+  },
 ];
 
 const MIGRATIONS_TABLE = `
