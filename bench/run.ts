@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 const BENCHES: { title: string; file: string; flags?: string[] }[] = [
   { title: 'Kubernetes wire protocol (src/kube): per-request work on the broker hot path', file: 'kube.ts' },
   { title: 'Masking (src/mask): throughput and memory against the size of the body', file: 'mask.ts', flags: ['--expose-gc'] },
+  { title: 'Broker (src/broker): added latency of a small GET against the sim direct and kubectl proxy', file: 'broker.ts' },
+  { title: 'Broker exec relay (src/broker/exec): throughput of a 100 MB stdout stream', file: 'exec.ts' },
 ];
 
 process.stdout.write(`kgate benchmarks — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);

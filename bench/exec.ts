@@ -1,0 +1,148 @@
+/**
+ * Exec throughput: a command in a sim pod writes 100 MB to stdout, read straight from the
+ * simulated apiserver and through the broker's exec relay (which decodes every frame and runs the
+ * policy's text detectors over it). Two readers: a WebSocket client in this process
+ * (v5.channel.k8s.io) and the real `kubectl exec` piped into `wc -c`. Two kinds of output: random
+ * base64 (dense, high-entropy text) and repetitive log lines. Prints MB/s, the broker's share of
+ * direct throughput, what the relay masked, and how far the RSS of this process (which holds the
+ * sim, the broker and the WebSocket reader) rose during each run.
+ *
+ * Run: node --import tsx bench/exec.ts
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { kubectlBinary } from '../test/support/kubectl.js';
+import { formatTable, startBenchCluster, watchPeakRss, type BenchCluster, type Endpoint } from './support.js';
+
+const BYTES = 100 * 1024 * 1024;
+const MB = 1024 * 1024;
+const NAMESPACE = 'staging';
+const POD = 'web';
+const OUTPUTS = [
+  { name: 'random base64', script: `base64 /dev/urandom | head -c ${BYTES}` },
+  { name: 'log lines', script: `yes '2025-03-01T10:00:00Z INFO request 4711 GET /api/v1/items/4711 200 12ms user=alice' | head -c ${BYTES}` },
+];
+
+type Output = (typeof OUTPUTS)[number];
+
+interface Stream {
+  bytes: number;
+  seconds: number;
+  status: string;
+}
+
+interface Row {
+  reader: string;
+  output: string;
+  endpoint: string;
+  stream: Stream;
+  startRssMb: number;
+  peakRssMb: number;
+  masked: number | undefined;
+}
+
+/** Reads one exec session with a v5.channel.k8s.io WebSocket client, counting stdout bytes. */
+function readWithWebSocket(endpoint: Endpoint, script: string): Promise<Stream> {
+  const query = new URLSearchParams([['command', 'sh'], ['command', '-c'], ['command', script], ['stdout', 'true'], ['stderr', 'true']]);
+  const url = `${endpoint.url.replace(/^https:/, 'wss:')}/api/v1/namespaces/${NAMESPACE}/pods/${POD}/exec?${query}`;
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const ws = new WebSocket(url, ['v5.channel.k8s.io'], { ca: endpoint.ca, headers: { authorization: `Bearer ${endpoint.token}` }, perMessageDeflate: false });
+    let bytes = 0;
+    let status = '';
+    ws.on('message', (data: Buffer) => {
+      if (data[0] === 1) bytes += data.length - 1;
+      else if (data[0] === 3) status += data.subarray(1).toString();
+    });
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`${endpoint.name}: exec upgrade answered ${res.statusCode}`)));
+    ws.once('error', reject);
+    ws.once('close', () => resolve({ bytes, seconds: (performance.now() - start) / 1000, status }));
+  });
+}
+
+/** Runs the real `kubectl exec` against `endpoint`'s kubeconfig with stdout piped into `wc -c`. */
+async function readWithKubectl(endpoint: Endpoint, script: string): Promise<Stream> {
+  const binary = (await kubectlBinary()).path;
+  const cacheDir = await mkdtemp(join(tmpdir(), 'kgate-bench-kubecache-'));
+  try {
+    return await new Promise<Stream>((resolve, reject) => {
+      const start = performance.now();
+      const child = spawn('sh', ['-c', '"$@" | wc -c', 'sh', binary, 'exec', '-n', NAMESPACE, POD, '--', 'sh', '-c', script], {
+        env: { ...process.env, KUBECONFIG: endpoint.kubeconfig, KUBECACHEDIR: cacheDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      child.once('error', reject);
+      child.once('close', () => resolve({ bytes: Number(out.trim()), seconds: (performance.now() - start) / 1000, status: err.trim() === '' ? 'Success' : err.trim() }));
+    });
+  } finally {
+    await rm(cacheDir, { recursive: true, force: true });
+  }
+}
+
+const READERS = [
+  { name: 'WebSocket client', read: readWithWebSocket },
+  { name: 'kubectl exec', read: readWithKubectl },
+];
+
+async function measure(cluster: BenchCluster, reader: (typeof READERS)[number], output: Output, endpoint: Endpoint): Promise<Row> {
+  const auditedBefore = cluster.audits.length;
+  const startRssMb = process.memoryUsage.rss() / MB;
+  const stopRss = watchPeakRss();
+  const stream = await reader.read(endpoint, output.script);
+  const peakRssMb = stopRss() / MB;
+  const session = cluster.audits.slice(auditedBefore).find((a) => a.exec);
+  if (!stream.status.includes('Success') || (stream.bytes !== BYTES && !session?.maskedCount)) throw new Error(`${reader.name} via ${endpoint.name}: got ${stream.bytes} bytes of ${BYTES} (${stream.status.slice(0, 300)})`);
+  return { reader: reader.name, output: output.name, endpoint: endpoint.name, stream, startRssMb, peakRssMb, masked: endpoint === cluster.broker ? (session?.maskedCount ?? 0) : undefined };
+}
+
+function report(rows: readonly Row[]): string {
+  const mbps = (row: Row) => row.stream.bytes / MB / row.stream.seconds;
+  const table = formatTable(
+    ['reader', 'output', 'path', 'MB', 'seconds', 'MB/s', 'vs direct', 'masked', 'RSS MB', 'peak +MB'],
+    rows.map((row) => {
+      const direct = rows.find((r) => r.reader === row.reader && r.output === row.output && r.masked === undefined)!;
+      return [
+        row.reader,
+        row.output,
+        row.endpoint,
+        (row.stream.bytes / MB).toFixed(1),
+        row.stream.seconds.toFixed(2),
+        mbps(row).toFixed(1),
+        row === direct ? '' : `${((mbps(row) / mbps(direct)) * 100).toFixed(0)}%`,
+        row.masked === undefined ? '' : String(row.masked),
+        row.startRssMb.toFixed(0),
+        (row.peakRssMb - row.startRssMb).toFixed(0),
+      ];
+    }),
+  );
+  const lines = [`exec -n ${NAMESPACE} ${POD} -- sh -c '<100 MB on stdout>'; RSS is this process (sim + broker + WebSocket reader) at the start of the run, and how far it rose during it`, '', table, ''];
+  for (const row of rows.filter((r) => r.masked !== undefined)) {
+    const direct = rows.find((r) => r.reader === row.reader && r.output === row.output && r.masked === undefined)!;
+    lines.push(`${row.reader}, ${row.output}: broker relays ${mbps(row).toFixed(1)} MB/s, ${((mbps(row) / mbps(direct)) * 100).toFixed(0)}% of direct (no target set in the issue; informational)`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const cluster = await startBenchCluster();
+  try {
+    const rows: Row[] = [];
+    for (const reader of READERS) {
+      for (const output of OUTPUTS) {
+        for (const endpoint of [cluster.direct, cluster.broker]) rows.push(await measure(cluster, reader, output, endpoint));
+      }
+    }
+    console.log(report(rows));
+  } finally {
+    await cluster.close();
+  }
+}
+
+await main();
