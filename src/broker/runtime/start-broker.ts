@@ -1,24 +1,17 @@
 /**
- * One in-process broker for one active grant, as `kgate exec` runs it: rules from the policy
- * service, the grant's short-lived cluster credential (minted again before it expires and once
- * on a 401), the pipeline with approval holds, recordings and a chained, spooled audit trail
- * shipped in the background, the loopback listener under the local CA, and a private session
- * kubeconfig. `close` tears it down in the reverse order and flushes the audit trail.
+ * One in-process broker for one active grant, as `kgate exec` runs it: a cluster session behind
+ * its own loopback listener under the local CA, the audit trail shipping in the background, and
+ * a private session kubeconfig. `close` tears it down in the reverse order and flushes the audit
+ * trail.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { FlushResult } from '../../audit/shipper.js';
-import { compileDetectors } from '../../mask/detectors.js';
 import type { GrantView, PolicyClient } from '../../policy/client.js';
-import type { Principal } from '../../policy/types.js';
 import { startLoopbackListener } from '../listener/server.js';
+import { createSessionToken } from '../listener/session-token.js';
 import { openLocalCa } from '../local-ca.js';
-import { createPipeline } from '../pipeline/index.js';
 import { writeSessionKubeconfig } from '../session-kubeconfig.js';
-import { createApprovalHold } from './approval-hold.js';
-import { createAuditSink } from './audit-sink.js';
-import { createRecordings } from './recording.js';
-import { openRulesSource } from './rules-source.js';
+import { openAuditTrail } from './audit-trail.js';
+import { openClusterSession } from './cluster-session.js';
 
 export interface StartBrokerOptions {
   client: PolicyClient;
@@ -47,83 +40,36 @@ export interface RunningBroker {
   close(flushMs?: number): Promise<FlushResult>;
 }
 
-function principalOf(grant: GrantView): Principal {
-  const p = grant.principal;
-  return { issuer: p.issuer, subject: p.subject, ...(p.clientId ? { clientId: p.clientId } : {}), name: p.name, type: p.type, groups: p.groups, claims: {} };
-}
-
 /** Starts the broker; throws (and leaves nothing running) when any part cannot start. */
 export async function startBroker(options: StartBrokerOptions): Promise<RunningBroker> {
   const { client, grant, log } = options;
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  const trail = await openAuditTrail({ client, stateDir: options.stateDir, log, ...options.spool });
+  const cleanups: (() => Promise<unknown>)[] = [() => trail.close(0)];
   const unwind = async () => {
-    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   };
   try {
-    const first = await client.credentials(grant.id);
-    const rules = await openRulesSource(client, grant.cluster, { log, ...(options.rulesRefreshMs ? { refreshMs: options.rulesRefreshMs } : {}) });
-    cleanups.push(() => rules.close());
-
-    const [{ openSpool }, { createShipper }] = await Promise.all([import('../../audit/spool.js'), import('../../audit/shipper.js')]);
-    const spool = openSpool(join(options.stateDir, 'audit', 'spool.db'), { maxBytes: options.spool?.maxBytes ?? 64 * 1024 * 1024, maxEvents: options.spool?.maxEvents ?? 100_000 });
-    cleanups.push(() => spool.close());
-    const shipper = createShipper({ spool, send: (events) => client.ingestAudit(events), log });
-    shipper.start();
-    cleanups.push(() => shipper.stop());
-
-    const session = randomUUID();
-    const detectors = compileDetectors(rules.masking.detectors);
-    const sink = createAuditSink({ spool, session, principal: grant.principal, cluster: grant.cluster, grant: grant.id, detectors, log });
-    let unused: typeof first | undefined = first;
-    const pipeline = createPipeline({
-      upstream: {
-        url: first.server,
-        ca: Buffer.from(first.caData, 'base64').toString('utf8'),
-        // The pipeline caches the token and asks again shortly before expiry or after a 401.
-        token: async () => {
-          const credential = unused ?? (await client.credentials(grant.id));
-          unused = undefined;
-          return { token: credential.token, expiresAt: credential.expiresAt };
-        },
-      },
-      principal: principalOf(grant),
-      cluster: grant.cluster,
-      rules: rules.rules,
-      masking: rules.masking,
-      onAudit: (record) => sink.complete(record),
-      onResponseStarted: (record) => sink.started(record),
-      admit: () => sink.admit(),
-      holdForApproval: createApprovalHold({ client, cluster: grant.cluster, status: options.status, detectors }),
-      record: createRecordings({ client, stateDir: options.stateDir, recordStdin: false, detectors, log }),
-      log,
-    });
-    cleanups.push(() => pipeline.close());
-
+    const cluster = await openClusterSession({ client, grant, stateDir: options.stateDir, spool: trail.spool, log, status: options.status, ...(options.rulesRefreshMs ? { rulesRefreshMs: options.rulesRefreshMs } : {}) });
+    cleanups.push(() => cluster.close());
     const ca = await openLocalCa(options.stateDir);
-    const token = randomBytes(32).toString('base64url');
-    const listener = await startLoopbackListener({ ca, sessionTokens: [token], handler: pipeline.handle, upgrade: pipeline.upgrade, log });
+    const token = createSessionToken();
+    const listener = await startLoopbackListener({ ca, sessionTokens: [token], handler: cluster.pipeline.handle, upgrade: cluster.pipeline.upgrade, log });
     cleanups.push(() => listener.close());
     const kubeconfig = await writeSessionKubeconfig({
       url: listener.url, caCertificate: ca.certificate, token,
       clusters: [{ name: grant.cluster, ...(options.namespace ? { namespace: options.namespace } : {}) }],
     });
-    cleanups.push(() => kubeconfig.dispose());
-
     let closing: Promise<FlushResult> | undefined;
     const close = (flushMs = 30_000): Promise<FlushResult> => {
       closing ??= (async () => {
         await kubeconfig.dispose();
         await listener.close();
-        await pipeline.close();
-        rules.close();
-        const flushed = await shipper.flush(flushMs);
-        await shipper.stop();
-        await spool.close();
-        return flushed;
+        await cluster.close();
+        return trail.close(flushMs);
       })();
       return closing;
     };
-    return { url: listener.url, kubeconfig: kubeconfig.path, session, close };
+    return { url: listener.url, kubeconfig: kubeconfig.path, session: cluster.session, close };
   } catch (error) {
     await unwind();
     throw error;

@@ -1,0 +1,85 @@
+/**
+ * Everything a broker needs to serve one grant on one cluster: the guardrail rules from the
+ * policy service (revalidated), the grant's short-lived cluster credential (minted again before
+ * it expires and once on a 401), approval holds, recordings, and an audit sink with this
+ * session's own hash chain, wired into a request pipeline. No listener: `kgate exec` puts one
+ * in front of a single session, the broker daemon routes many sessions behind one.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AuditSpool } from '../../audit/spool.js';
+import { compileDetectors } from '../../mask/detectors.js';
+import type { GrantView, PolicyClient } from '../../policy/client.js';
+import type { Principal } from '../../policy/types.js';
+import { createPipeline, type Pipeline } from '../pipeline/index.js';
+import { createApprovalHold } from './approval-hold.js';
+import { createAuditSink } from './audit-sink.js';
+import { createRecordings } from './recording.js';
+import { openRulesSource } from './rules-source.js';
+
+export interface ClusterSessionOptions {
+  client: PolicyClient;
+  /** An active grant owned by the caller. */
+  grant: GrantView;
+  stateDir: string;
+  spool: AuditSpool;
+  log: (line: string) => void;
+  /** What the person or CI log should see (held requests). */
+  status: (line: string) => void;
+  rulesRefreshMs?: number;
+}
+
+export interface ClusterSession {
+  grant: GrantView;
+  pipeline: Pipeline;
+  /** The audit chain's session id. */
+  session: string;
+  /** Stops revalidating rules and waits for running requests to finish their audit records. */
+  close(): Promise<void>;
+}
+
+function principalOf(grant: GrantView): Principal {
+  const p = grant.principal;
+  return { issuer: p.issuer, subject: p.subject, ...(p.clientId ? { clientId: p.clientId } : {}), name: p.name, type: p.type, groups: p.groups, claims: {} };
+}
+
+/** Opens the session; throws when the credential or the rules cannot be had (fail closed). */
+export async function openClusterSession(options: ClusterSessionOptions): Promise<ClusterSession> {
+  const { client, grant, log } = options;
+  const first = await client.credentials(grant.id);
+  const rules = await openRulesSource(client, grant.cluster, { log, ...(options.rulesRefreshMs ? { refreshMs: options.rulesRefreshMs } : {}) });
+  const session = randomUUID();
+  const detectors = compileDetectors(rules.masking.detectors);
+  const sink = createAuditSink({ spool: options.spool, session, principal: grant.principal, cluster: grant.cluster, grant: grant.id, detectors, log });
+  let unused: typeof first | undefined = first;
+  const pipeline = createPipeline({
+    upstream: {
+      url: first.server,
+      ca: Buffer.from(first.caData, 'base64').toString('utf8'),
+      // The pipeline caches the token and asks again shortly before expiry or after a 401.
+      token: async () => {
+        const credential = unused ?? (await client.credentials(grant.id));
+        unused = undefined;
+        return { token: credential.token, expiresAt: credential.expiresAt };
+      },
+    },
+    principal: principalOf(grant),
+    cluster: grant.cluster,
+    rules: rules.rules,
+    masking: rules.masking,
+    onAudit: (record) => sink.complete(record),
+    onResponseStarted: (record) => sink.started(record),
+    admit: () => sink.admit(),
+    holdForApproval: createApprovalHold({ client, cluster: grant.cluster, status: options.status, detectors }),
+    record: createRecordings({ client, stateDir: options.stateDir, recordStdin: false, detectors, log }),
+    log,
+  });
+  return {
+    grant,
+    pipeline,
+    session,
+    close: async () => {
+      rules.close();
+      await pipeline.close();
+    },
+  };
+}
