@@ -6,10 +6,10 @@
 import { rootCertificates } from 'node:tls';
 import type { Agent } from 'undici';
 import { ExitCode, KgateError } from '../cli/errors.js';
-import type { ApprovalView, CredentialView, GrantRequestBody, GrantView, ListView, PolicyRulesView, RequestApprovalBody } from './server/api.js';
+import type { ApprovalView, CredentialView, GrantRequestBody, GrantTemplateView, GrantView, ListView, PolicyRulesView, RequestApprovalBody } from './server/api.js';
 import type { AuditQuery } from './store/types.js';
 
-export type { ApprovalView, CredentialView, GrantRequestBody, GrantView, PolicyRulesView, PrincipalView, RequestApprovalBody } from './server/api.js';
+export type { ApprovalView, CredentialView, GrantRequestBody, GrantTemplateView, GrantView, PolicyRulesView, PrincipalView, RequestApprovalBody } from './server/api.js';
 
 export interface PolicyClientOptions {
   /** Base URL of the policy service, e.g. `https://kgate.example.com`. */
@@ -43,6 +43,11 @@ export class PolicyClient {
 
   constructor(private readonly opts: PolicyClientOptions) {
     this.base = opts.server.replace(/\/+$/, '');
+  }
+
+  /** Grant templates the caller may request, on `cluster` or on any cluster. */
+  grantTemplates(cluster?: string): Promise<GrantTemplateView[]> {
+    return this.call<ListView<GrantTemplateView>>('GET', `/v1/grant-templates${query({ cluster })}`).then((l) => l.items);
   }
 
   requestGrant(body: GrantRequestBody): Promise<GrantView> {

@@ -53,6 +53,24 @@ export interface PolicyRulesView {
   masking: MaskingConfig;
 }
 
+/** `GET /v1/grant-templates` item: a template the caller may request. */
+export interface GrantTemplateView {
+  name: string;
+  description?: string;
+  /** Clusters the template is offered on. */
+  clusters: string[];
+  clusterRole: string;
+  /** `['*']` = every namespace. */
+  namespaces: string[];
+  defaultTtlMs: number;
+  maxTtlMs: number;
+  /** Present when a grant waits for approvers. */
+  approval?: { groups: string[]; count: number };
+  reasonRequired: boolean;
+  /** Every grant of it is break-glass (active at once for the break-glass groups, audited loudly). */
+  breakGlassOnly: boolean;
+}
+
 /** A list response. */
 export interface ListView<T> {
   items: T[];

@@ -1,0 +1,60 @@
+import { Flags } from '@oclif/core';
+import { KgateCommand } from '../../cli/base-command.js';
+import { usageError } from '../../cli/errors.js';
+import { resolvePaths } from '../../cli/paths.js';
+import { addKubeconfigEntry, kubeconfigPath, kubercAllowlist, kubercPath } from '../../broker/daemon/kubeconfig-entry-file.js';
+import type { KubeconfigEntry } from '../../broker/daemon/kubeconfig-entry.js';
+import { clusterOf } from '../../policy/client-context.js';
+
+/** What `kgate kubeconfig add` wrote, and what kubectl ≥ 1.35 may need in kuberc. */
+export interface KubeconfigAddResult extends KubeconfigEntry {
+  kubeconfig: string;
+  currentContext: boolean;
+  kuberc: { path: string; allowlist: string };
+}
+
+export default class KubeconfigAdd extends KgateCommand<KubeconfigAddResult> {
+  static override summary = 'Add a kubeconfig context that reaches a cluster through the local kgate broker.';
+  static override description = `kubectl then runs kgate's credential plugin, which starts the broker and obtains the grant when needed; no cluster credential is written. Adding the same context again replaces it. The file is written with mode 0600. Secrets (KGATE_CLIENT_SECRET, tokens) are never copied into it.`;
+  static override examples = [
+    '<%= config.bin %> kubeconfig add --cluster prod --grant read-only',
+    '<%= config.bin %> kubeconfig add --cluster prod --grant deploy --namespace apps --context prod-deploy --set-current',
+  ];
+
+  static override flags = {
+    cluster: Flags.string({ summary: 'Cluster (env KGATE_CLUSTER).' }),
+    grant: Flags.string({ summary: 'Grant template to use (env KGATE_GRANT).' }),
+    namespace: Flags.string({ summary: 'Default namespace of the context, and of the grant requested.' }),
+    context: Flags.string({ summary: 'Context name (default kgate-<cluster>).' }),
+    kubeconfig: Flags.string({ summary: 'Kubeconfig file (default: the first KUBECONFIG path, else ~/.kube/config).' }),
+    'set-current': Flags.boolean({ summary: 'Make it the current context.' }),
+  };
+
+  async run(): Promise<KubeconfigAddResult> {
+    const { flags } = await this.parse(KubeconfigAdd);
+    const cluster = clusterOf(flags.cluster);
+    const grant = flags.grant || process.env.KGATE_GRANT;
+    if (!grant) throw usageError('No grant given', ['Pass --grant NAME or set KGATE_GRANT.']);
+    const file = kubeconfigPath(flags.kubeconfig);
+    const entry = await addKubeconfigEntry({
+      stateDir: resolvePaths().state,
+      file,
+      cluster,
+      grant,
+      ...(flags.namespace ? { namespace: flags.namespace } : {}),
+      ...(flags.context ? { context: flags.context } : {}),
+      setCurrent: flags['set-current'],
+    });
+    const kuberc = { path: kubercPath(), allowlist: kubercAllowlist(entry.exec.command) };
+    this.say(`Wrote context ${entry.context} to ${file}${flags['set-current'] ? ' and made it current' : ''}:`);
+    this.say(`  cluster ${entry.cluster}: ${entry.server} (CA ${entry.caFile})`);
+    this.say(`  user ${entry.user}: kgate's credential plugin, grant ${grant}${entry.namespace ? `, namespace ${entry.namespace}` : ''}`);
+    this.say(`  settings passed to the plugin: ${entry.exec.env.map((e) => e.name).join(', ') || '(none)'}`);
+    this.say();
+    this.say(`Use it: kubectl --context ${entry.context} get pods`);
+    this.say();
+    this.say(`kubectl 1.35 and newer refuse credential plugins a kuberc policy does not allow. If ${kuberc.path} (or the file KUBERC names) sets credentialPluginPolicy: Allowlist, add this entry to its credentialPluginAllowlist:`);
+    for (const line of kuberc.allowlist.split('\n')) this.say(`  ${line}`);
+    return { ...entry, kubeconfig: file, currentContext: flags['set-current'], kuberc };
+  }
+}
