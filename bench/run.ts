@@ -12,6 +12,7 @@ const BENCHES: { title: string; file: string; flags?: string[] }[] = [
   { title: 'Masking (src/mask): throughput and memory against the size of the body', file: 'mask.ts', flags: ['--expose-gc'] },
   { title: 'Broker (src/broker): added latency of a small GET against the sim direct and kubectl proxy', file: 'broker.ts' },
   { title: 'Broker exec relay (src/broker/exec): throughput of a 100 MB stdout stream', file: 'exec.ts' },
+  { title: 'kubectl credential plugin (bin/credential.js): warm path against node -e 0', file: 'credential.ts' },
 ];
 
 process.stdout.write(`kgate benchmarks — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);
