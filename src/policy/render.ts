@@ -78,12 +78,15 @@ export function describeApproval(a: ApprovalView): string {
 export function auditRows(events: Record<string, unknown>[]): string[] {
   const text = (v: unknown) => (typeof v === 'string' ? v : '-');
   return table(
-    ['TIME', 'PRINCIPAL', 'VERB', 'RESOURCE', 'NAMESPACE', 'NAME', 'DECISION', 'GRANT'],
+    ['TIME', 'PRINCIPAL', 'VERB', 'RESOURCE', 'NAMESPACE', 'NAME', 'DECISION', 'CODE', 'GRANT'],
     events.map((e) => {
       const ref = (e.objectRef ?? {}) as Record<string, unknown>;
       const ann = (e.annotations ?? {}) as Record<string, unknown>;
       const resource = ref.subresource ? `${text(ref.resource)}/${text(ref.subresource)}` : text(ref.resource);
-      return [text(e.stageTimestamp ?? e.requestReceivedTimestamp), text(ann['kgate.dev/principal']), text(e.verb), resource, text(ref.namespace), text(ref.name), text(ann['kgate.dev/decision']), text(ann['kgate.dev/grant'])];
+      // A long-running request (watch, exec) has a ResponseStarted event besides its final one.
+      const code = (e.responseStatus as { code?: unknown } | undefined)?.code;
+      const status = `${typeof code === 'number' ? code : '-'}${e.stage === 'ResponseStarted' ? ' started' : ''}`;
+      return [text(e.stageTimestamp ?? e.requestReceivedTimestamp), text(ann['kgate.dev/principal']), text(e.verb), resource, text(ref.namespace), text(ref.name), text(ann['kgate.dev/decision']), status, text(ann['kgate.dev/grant'])];
     }),
   );
 }
