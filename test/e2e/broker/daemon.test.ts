@@ -119,6 +119,11 @@ test('later invocations reuse the grant, masking and guardrails apply', async ()
   expect((await grantsOf('active')).filter((g) => g.template === 'operate').map((g) => g.id)).toEqual([grant!.id]);
   const status = await kgate(['broker', 'status']);
   expect(status.stdout).toContain(`Session: operate on ${world.clusterName}, grant ${grant!.id}, active`);
+  const overall = await kgate(['status']);
+  expect(overall.code).toBe(0);
+  expect(overall.stdout).toMatch(/^Login: ci-deployer, workload via client-credentials/m);
+  expect(overall.stdout).toMatch(/^Broker: running, pid \d+, serving https:\/\/127\.0\.0\.1:\d+/m);
+  expect(overall.stdout).toMatch(new RegExp(`^Grant ${grant!.id}: operate on ${world.clusterName} \\[\\*\\], active, (\\d+m \\d+s|\\d+h \\d+m) left$`, 'm'));
 });
 
 test('a template that needs approval fails fast without a person, then works once carol approves', async () => {

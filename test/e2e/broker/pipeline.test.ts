@@ -190,3 +190,36 @@ test('an unreachable apiserver is a 502 Status and the broker keeps serving', as
     await dead.close();
   }
 });
+
+test('a full audit spool refuses requests with a readable 503, and nothing is forwarded unaudited', async () => {
+  const { openSpool } = await import('../../../src/audit/spool.js');
+  const { createAuditSink } = await import('../../../src/broker/runtime/audit-sink.js');
+  const spool = openSpool(join(stateDir, 'full-spool.db'), { maxBytes: 1 << 20, maxEvents: 1 });
+  const principal = { id: 'https://idp.example#alice', issuer: 'https://idp.example', subject: 'alice', name: 'alice', type: 'human' as const, groups: [] };
+  const sink = createAuditSink({ spool, session: 'full', principal, cluster: 'sim', detectors: [], log: () => undefined });
+  let forwarded = 0;
+  const gated = createPipeline({
+    upstream: { url: world.apiServer.url, ca: world.tls.ca.cert, token: async () => ((forwarded += 1), { token: world.adminToken, expiresAt: Date.now() + 3_600_000 }) },
+    principal: { issuer: principal.issuer, subject: 'alice', name: 'alice', type: 'human', groups: [], claims: {} },
+    cluster: 'sim', rules: () => rules,
+    masking: { secrets: true, lastAppliedConfiguration: true, envNamePatterns: [], configMapKeys: [], annotations: [], detectors: [], exemptGroups: [] },
+    onAudit: (record) => sink.complete(record), admit: () => sink.admit(), log: () => undefined,
+  });
+  const ca = await openLocalCa(stateDir);
+  const front = await startLoopbackListener({ ca, sessionTokens: [SESSION], handler: gated.handle, upgrade: gated.upgrade });
+  const config = await writeSessionKubeconfig({ url: front.url, caCertificate: ca.certificate, token: SESSION, clusters: [{ name: 'sim' }] });
+  try {
+    // One event waits to be shipped and the cap is one: the spool is full.
+    await sink.complete({ auditId: 'earlier', method: 'GET', decision: 'allow', outcome: 'forwarded', statusCode: 200, maskedCount: 0, startedAt: new Date(), endedAt: new Date() });
+    const refused = await kubectl(['get', '--raw', '/api/v1/namespaces/staging'], { kubeconfig: config.path });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('audit spool is full');
+    expect(forwarded).toBe(0);
+    expect(spool.stats().pending).toBe(1);
+  } finally {
+    await config.dispose();
+    await front.close();
+    await gated.close();
+    await spool.close();
+  }
+});

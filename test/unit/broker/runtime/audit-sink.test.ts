@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verifyChain } from '../../../../src/audit/chain.js';
+import { openSpool, type AuditSpool } from '../../../../src/audit/spool.js';
+import type { PipelineAuditRecord } from '../../../../src/broker/pipeline/types.js';
+import { createAuditSink } from '../../../../src/broker/runtime/audit-sink.js';
+import { compileDetectors, DETECTOR_NAMES } from '../../../../src/mask/index.js';
+
+const principal = { id: 'https://idp#ci', issuer: 'https://idp', subject: 'ci', name: 'ci-deployer', type: 'workload' as const, groups: ['ci'] };
+const detectors = compileDetectors([...DETECTOR_NAMES]);
+let dir: string;
+let spool: AuditSpool;
+
+async function open(maxEvents: number): Promise<AuditSpool> {
+  dir = await mkdtemp(join(tmpdir(), 'kgate-sink-'));
+  spool = openSpool(join(dir, 'spool.db'), { maxBytes: 1 << 20, maxEvents });
+  return spool;
+}
+
+afterEach(async () => {
+  await spool?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+function record(overrides: Partial<PipelineAuditRecord> = {}): PipelineAuditRecord {
+  return {
+    auditId: `a-${Math.random()}`, method: 'GET', decision: 'allow', outcome: 'forwarded', statusCode: 200, maskedCount: 2,
+    canonicalUrl: '/api/v1/namespaces/prod/secrets', startedAt: new Date(), endedAt: new Date(),
+    info: { isResourceRequest: true, path: '/api/v1/namespaces/prod/secrets', verb: 'list', apiPrefix: 'api', apiGroup: '', apiVersion: 'v1', namespace: 'prod', resource: 'secrets', subresource: '', name: '', parts: ['secrets'], fieldSelector: '', labelSelector: '' } as PipelineAuditRecord['info'],
+    ...overrides,
+  };
+}
+
+describe('createAuditSink', () => {
+  it('spools sealed events in one unbroken chain, ResponseStarted included', async () => {
+    const sink = createAuditSink({ spool: await open(100), session: 's-1', principal, cluster: 'prod-eks', grant: 'g1', detectors, log: () => undefined });
+    const watch = record({ auditId: 'w-1' });
+    sink.started(watch);
+    await sink.complete(watch);
+    await sink.complete(record({ decision: 'deny', outcome: 'denied', statusCode: 403, rule: 'no-namespace-deletion', maskedCount: 0 }));
+    const events = spool.pending(10).map((e) => e.event);
+    expect(events.map((e) => e.stage)).toEqual(['ResponseStarted', 'ResponseComplete', 'ResponseComplete']);
+    expect(verifyChain(events)).toMatchObject({ ok: true, problems: [] });
+    expect(events[1]!.annotations).toMatchObject({ 'kgate.dev/masked-fields': '2', 'kgate.dev/grant': 'g1', 'kgate.dev/cluster': 'prod-eks', 'kgate.dev/principal': 'https://idp#ci' });
+    expect(events[2]!.annotations).toMatchObject({ 'kgate.dev/decision': 'deny', 'kgate.dev/policy-rule': 'no-namespace-deletion' });
+  });
+
+  it('records an approved request as allowed with its approval, and masks secrets typed into the URI', async () => {
+    const sink = createAuditSink({ spool: await open(100), session: 's-2', principal, cluster: 'c', detectors, log: () => undefined });
+    await sink.complete(record({ decision: 'approve', approvalId: 'ap-1', canonicalUrl: '/api/v1/namespaces/prod/pods/web/exec?command=echo&command=AKIAIOSFODNN7EXAMPLE', statusCode: 101 }));
+    const [event] = spool.pending(1).map((e) => e.event);
+    expect(event!.annotations).toMatchObject({ 'kgate.dev/decision': 'allow', 'kgate.dev/approval': 'ap-1' });
+    expect(event!.requestURI).not.toContain('AKIAIOSFODNN7EXAMPLE');
+  });
+
+  it('refuses new requests with a 503 Status once the spool is full', async () => {
+    const sink = createAuditSink({ spool: await open(2), session: 's-3', principal, cluster: 'c', detectors, log: () => undefined });
+    expect(sink.admit()).toBeUndefined();
+    await sink.complete(record());
+    await sink.complete(record());
+    const refusal = sink.admit();
+    expect(refusal?.code).toBe(503);
+    expect(JSON.parse(refusal!.body)).toMatchObject({ kind: 'Status', reason: 'ServiceUnavailable' });
+    expect(refusal!.body).toContain('audit spool is full');
+  });
+});
