@@ -1,7 +1,8 @@
 /**
  * `/v1/audit/events` (batch ingest, idempotent by auditID and stage; search with filters and a cursor) and
- * `/v1/recordings/:id` (exec recordings up and down). Governors see every event and recording;
- * everyone else only their own (the principal filter is forced to the caller).
+ * `/v1/recordings/:id` (exec recordings up and down). Callers ingest only events naming themselves
+ * as the principal. Governors see every event and recording; everyone else only their own (the
+ * principal filter is forced to the caller).
  */
 import type { AuditEventRecord, AuditQuery } from '../store/types.js';
 import type { Principal } from '../types.js';
@@ -65,6 +66,10 @@ export class AuditRoutes {
     checkQuery(rc.query, []);
     const { events } = parseBody(batchSchema, await readJsonBody(rc.req, AUDIT_BODY_LIMIT));
     const records = events.map(auditRecordOf);
+    // A broker ships the events of its own user: nobody may put words in someone else's mouth.
+    const caller = principalId(who);
+    const foreign = records.findIndex((r) => r.principal !== caller);
+    if (foreign >= 0) throw forbidden(`events[${foreign}] is not yours: its kgate.dev/principal must be ${caller}`);
     const result = await this.ctx.store.ingestAuditEvents(records);
     this.ctx.log.info({ principal: principalId(who), inserted: result.inserted, duplicates: result.duplicates }, 'audit batch');
     sendJson(rc.res, 200, { accepted: result.inserted, duplicates: result.duplicates });

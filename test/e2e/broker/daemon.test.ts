@@ -177,7 +177,7 @@ test('a restarted broker ships what the spool still holds', async () => {
   const auditID = `left-behind-${Date.now()}`;
   await spool.append(buildAuditEvent({
     auditID, stage: 'ResponseComplete', requestURI: '/api/v1/namespaces', verb: 'list', user: { username: 'ci-deployer' },
-    requestReceivedAt: Date.now(), stageAt: Date.now(), kgate: { principal: 'p', principalType: 'workload', issuer: 'i', decision: 'allow' },
+    requestReceivedAt: Date.now(), stageAt: Date.now(), kgate: { principal: `${world.idp.issuer}#ci-deployer`, principalType: 'workload', issuer: world.idp.issuer, decision: 'allow' },
   }));
   await spool.close();
   expect((await kgate(['broker', 'start'])).stdout).toContain('Broker started');

@@ -133,11 +133,11 @@ describe('long-poll', () => {
 });
 
 describe('audit', () => {
-  const event = (id: string, verb: string, time: string) => ({
+  const event = (id: string, verb: string, time: string, principal = `${world.idp.issuer}#ci-deployer`) => ({
     kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: id, stage: 'ResponseComplete', verb,
     requestURI: '/api/v1/namespaces/prod/pods', objectRef: { resource: 'pods', namespace: 'prod', apiVersion: 'v1' },
     user: { username: 'kgate:grant-x' }, requestReceivedTimestamp: time, stageTimestamp: time,
-    annotations: { 'kgate.dev/principal': 'someone', 'kgate.dev/cluster': 'kgate-sim', 'kgate.dev/decision': 'allow', 'kgate.dev/grant': 'gaaaaaaaaaaaaaaa' },
+    annotations: { 'kgate.dev/principal': principal, 'kgate.dev/cluster': 'kgate-sim', 'kgate.dev/decision': 'allow', 'kgate.dev/grant': 'gaaaaaaaaaaaaaaa' },
   });
 
   it('stores a batch sent twice once, and finds it with filters and a cursor', async () => {
@@ -158,6 +158,17 @@ describe('audit', () => {
     // bob governs nothing: he sees only his own events, and may not ask for someone else's.
     expect(await bob('GET', '/v1/audit/events?principal=someone')).toMatchObject({ status: 403 });
     expect((await bob<{ items: unknown[] }>('GET', '/v1/audit/events?grant=gaaaaaaaaaaaaaaa')).body.items).toEqual([]);
+  });
+
+  it('refuses events that name another principal, storing none of the batch', async () => {
+    const batch = [
+      event('33333333-0000-4000-8000-000000000001', 'get', '2030-01-01T00:00:01Z'),
+      event('33333333-0000-4000-8000-000000000002', 'delete', '2030-01-01T00:00:02Z', `${world.idp.issuer}#carol`),
+    ];
+    const refused = await ci('POST', '/v1/audit/events', { events: batch });
+    expect(refused).toMatchObject({ status: 403, body: { error: { message: expect.stringContaining('events[1] is not yours') } } });
+    const stored = await carol<{ items: { auditID: string }[] }>('GET', '/v1/audit/events?from=2030-01-01T00:00:00Z&to=2030-01-01T00:00:03Z');
+    expect(stored.body.items.filter((e) => e.auditID.startsWith('33333333'))).toEqual([]);
   });
 
   it('refuses events without an id, batches over 1000 and bad cursors', async () => {
