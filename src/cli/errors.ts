@@ -19,6 +19,8 @@ export const ExitCode = {
   Unavailable: 6,
   /** `kgate exec`: the command to wrap does not exist (as a shell reports it). */
   CommandNotFound: 127,
+  /** Interrupted (Ctrl-C) while waiting; what kgate had asked for was withdrawn. */
+  Interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { KgateCommand } from '../cli/base-command.js';
 import { runChild } from '../cli/child-process.js';
-import { usageError } from '../cli/errors.js';
+import { ExitCode, KgateError, usageError } from '../cli/errors.js';
 import { resolvePaths } from '../cli/paths.js';
 import { openIdentity } from '../identity/context.js';
 import { ensureLogin } from '../identity/ensure-login.js';
 import { clusterOf, openPolicyClient, serverFlags } from '../policy/client-context.js';
-import type { GrantView, PolicyClient } from '../policy/client.js';
+import type { GrantRequestBody, GrantView, PolicyClient } from '../policy/client.js';
 import { tryParseDuration } from '../policy/duration.js';
-import { obtainGrant } from '../broker/runtime/obtain-grant.js';
+import { obtainGrant, type ObtainedGrant } from '../broker/runtime/obtain-grant.js';
 import { startBroker } from '../broker/runtime/start-broker.js';
 
 export default class Exec extends KgateCommand<void> {
@@ -52,7 +52,7 @@ export default class Exec extends KgateCommand<void> {
     await ensureLogin(await openIdentity(flags));
     const client = await openPolicyClient(flags);
     try {
-      const { grant, created } = await obtainGrant(client, {
+      const { grant, created } = await this.obtain(client, {
         cluster,
         grant: template,
         ...(flags.namespace?.length ? { namespaces: flags.namespace } : {}),
@@ -66,6 +66,27 @@ export default class Exec extends KgateCommand<void> {
       }
     } finally {
       await client.close();
+    }
+  }
+
+  /** obtainGrant, with Ctrl-C or SIGTERM during an approval wait withdrawing the request (exit 130). */
+  private async obtain(client: PolicyClient, request: GrantRequestBody, waitMs: number, status: (line: string) => void): Promise<ObtainedGrant> {
+    let latest: GrantView | undefined;
+    let interrupted = false;
+    const interrupt = () => {
+      interrupted = true;
+      if (latest?.state === 'pending') void client.revokeGrant(latest.id, 'kgate exec interrupted').catch(() => undefined);
+    };
+    process.once('SIGINT', interrupt);
+    process.once('SIGTERM', interrupt);
+    try {
+      return await obtainGrant(client, request, { waitMs, status, onGrant: (grant) => (latest = grant), requester: 'kgate exec' });
+    } catch (error) {
+      if (interrupted) throw new KgateError('Interrupted while waiting for approval; the grant request was withdrawn', { code: 'KGATE_INTERRUPTED', exit: ExitCode.Interrupted });
+      throw error;
+    } finally {
+      process.off('SIGINT', interrupt);
+      process.off('SIGTERM', interrupt);
     }
   }
 

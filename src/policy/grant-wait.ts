@@ -6,7 +6,7 @@ import type { GrantView, PolicyClient } from './client.js';
 import { describeGrant } from './render.js';
 
 /** The grant once it left `pending`, or still pending when `waitMs` ran out. */
-export async function waitForGrant(client: PolicyClient, first: GrantView, waitMs: number, status: (line: string) => void): Promise<GrantView> {
+export async function waitForGrant(client: PolicyClient, first: GrantView, waitMs: number, status: (line: string) => void, onGrant?: (grant: GrantView) => void): Promise<GrantView> {
   const deadline = Date.now() + waitMs;
   let grant = first;
   status(describeGrant(grant));
@@ -14,6 +14,7 @@ export async function waitForGrant(client: PolicyClient, first: GrantView, waitM
   while (grant.state === 'pending' && Date.now() < deadline) {
     const seconds = Math.max(1, Math.min(30, Math.ceil((deadline - Date.now()) / 1000)));
     grant = await client.getGrant(grant.id, { revision: grant.revision, seconds });
+    onGrant?.(grant);
     if (grant.state === 'pending') status(`Still waiting for approval (${Math.max(0, Math.round((deadline - Date.now()) / 1000))}s left)…`);
   }
   return grant;

@@ -17,21 +17,12 @@ export interface WatchedObtain {
 /** Starts obtaining a grant for `request`, waiting up to `waitMs` for approval. */
 export function watchedObtain(client: PolicyClient, request: GrantRequestBody, waitMs: number, events: { onGrant(grant: GrantView): void; onStatus(line: string): void }): WatchedObtain {
   let latest: GrantView | undefined;
-  const seen = (grant: GrantView) => {
+  const onGrant = (grant: GrantView) => {
     latest = grant;
     events.onGrant(grant);
-    return grant;
   };
-  const watched = new Proxy(client, {
-    get(target, property) {
-      if (property === 'requestGrant') return (body: GrantRequestBody) => target.requestGrant(body).then(seen);
-      if (property === 'getGrant') return (...args: Parameters<PolicyClient['getGrant']>) => target.getGrant(...args).then(seen);
-      const value = Reflect.get(target, property, target) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
   return {
-    done: obtainGrant(watched, request, waitMs, events.onStatus),
+    done: obtainGrant(client, request, { waitMs, status: events.onStatus, onGrant, requester: 'kgate session' }),
     async cancel() {
       if (latest?.state === 'pending') await client.revokeGrant(latest.id, 'kgate session cancelled').catch(() => undefined);
     },

@@ -20,22 +20,35 @@ function covers(grant: GrantView, request: GrantRequestBody): boolean {
   return (request.namespaces ?? []).every((ns) => grant.namespaces.includes(ns));
 }
 
+export interface ObtainOptions {
+  /** How long to wait for an approval; 0 does not wait. */
+  waitMs: number;
+  /** Progress for the person or CI log. */
+  status: (line: string) => void;
+  /** Sees every state of the grant as the service reports it (to show it, or to withdraw it). */
+  onGrant?: (grant: GrantView) => void;
+  /** Who withdraws a request nobody approved in time, for the audit trail, e.g. `kgate exec`. */
+  requester: string;
+}
+
 /** An active grant for `request`, or a typed error saying why there is none. */
-export async function obtainGrant(client: PolicyClient, request: GrantRequestBody, waitMs: number, status: (line: string) => void): Promise<ObtainedGrant> {
+export async function obtainGrant(client: PolicyClient, request: GrantRequestBody, options: ObtainOptions): Promise<ObtainedGrant> {
   const reusable = (await client.listGrants({ mine: true, state: 'active', cluster: request.cluster })).find((g) => covers(g, request) && (g.expiresAt ?? 0) - Date.now() > 60_000);
   if (reusable) return { grant: reusable, created: false };
+  const withdraw = (id: string) => client.revokeGrant(id, `${options.requester} stopped waiting`).catch(() => undefined);
   let grant = await client.requestGrant(request);
-  if (grant.state === 'pending' && waitMs > 0) {
+  options.onGrant?.(grant);
+  if (grant.state === 'pending' && options.waitMs > 0) {
     try {
-      grant = await waitForGrant(client, grant, waitMs, status);
+      grant = await waitForGrant(client, grant, options.waitMs, options.status, options.onGrant);
     } catch (error) {
-      await client.revokeGrant(grant.id, 'kgate exec stopped waiting').catch(() => undefined);
+      await withdraw(grant.id);
       throw error;
     }
   }
   if (grant.state === 'active') return { grant, created: true };
   if (grant.state === 'pending') {
-    await client.revokeGrant(grant.id, 'kgate exec stopped waiting').catch(() => undefined);
+    await withdraw(grant.id);
     throw new KgateError(`${describeGrant(grant)}; no approval within the wait, so the request was withdrawn`, {
       code: 'KGATE_APPROVAL_PENDING',
       exit: ExitCode.ApprovalPending,

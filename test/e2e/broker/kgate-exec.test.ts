@@ -241,6 +241,18 @@ test('a prod exec nobody approves is refused once the approval is denied', async
   expect(r.stderr.match(/is held for approval/g)).toHaveLength(1);
 }, 90_000);
 
+test('Ctrl-C while a grant waits for approval withdraws the request', async () => {
+  const run = startKgate(['exec', '--grant', 'deploy', '--wait', '5m', '--', 'true'], { env: env(), timeoutMs: 60_000 });
+  const [, approval] = await run.waitFor(/Approvers run: kgate approve (\S+)/, 30_000);
+  run.kill('SIGINT');
+  const r = await run.done;
+  expect(r.code).toBe(130);
+  expect(r.stderr).toContain('the grant request was withdrawn');
+  const view = await carol('GET', `/v1/approvals/${approval}`);
+  const grant = await carol('GET', `/v1/grants/${(view.body as { grantId: string }).grantId}`);
+  expect((grant.body as { state: string }).state).toBe('revoked');
+}, 60_000);
+
 test('the MCP server answers through kgate exec with secrets masked and namespace deletion refused', async () => {
   const home = await mkdtemp(join(tmpdir(), 'kgate-mcp-'));
   const binary = join(dirname(createRequire(import.meta.url).resolve(`${MCP_PACKAGE}/package.json`)), 'bin', MCP_PACKAGE);
