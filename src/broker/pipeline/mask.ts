@@ -35,6 +35,8 @@ export interface DeliveryOptions {
   masker: Masker;
   auditId: string;
   maxBufferedBodyBytes: number;
+  /** The response is a list or watch of Secrets with Secret masking on (announced in a Warning). */
+  secretsStream?: boolean;
   /**
    * Awaited with the delivery's facts just before the last byte is sent, so the audit event is
    * on disk before the client sees the response complete. Not called when a response fails.
@@ -122,7 +124,7 @@ async function deliverStream(opts: DeliveryOptions): Promise<Delivery> {
   const { res, response } = opts;
   const masker = chunkMasker(opts.plan, opts.masker);
   const start = () => {
-    if (!res.headersSent) res.writeHead(response.statusCode, responseHeaders(response.headers, { auditId: opts.auditId, unchanged: false }));
+    if (!res.headersSent) res.writeHead(response.statusCode, responseHeaders(response.headers, { auditId: opts.auditId, unchanged: false, secretsStream: opts.secretsStream === true && opts.plan.kind !== 'text' }));
   };
   if (streamsImmediately(opts.plan)) {
     start();

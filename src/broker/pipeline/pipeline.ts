@@ -135,7 +135,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       });
     };
     let recorded = false;
-    const delivery = await deliverResponse({ res, response, plan, masker, auditId: audit.auditId, maxBufferedBodyBytes: maxBuffered, beforeEnd: record });
+    const secretsStream = options.masking.secrets && classified.info.resource === 'secrets' && classified.info.subresource === '';
+    const delivery = await deliverResponse({ res, response, plan, masker, auditId: audit.auditId, maxBufferedBodyBytes: maxBuffered, secretsStream, beforeEnd: record });
     if (delivery.error) log(`response for ${classified.canonical.method} ${classified.info.path}: ${delivery.error}`);
     if (!recorded) await record(delivery);
   }

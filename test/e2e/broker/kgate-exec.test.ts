@@ -86,7 +86,7 @@ afterAll(async () => {
 
 test('kubectl get secrets -A -o yaml works through kgate exec with every value masked', async () => {
   const r = await kc(['get', 'secrets', '-A', '-o', 'yaml']);
-  expect(r.stderr).toBe('');
+  expect(r.stderr).toBe('Warning: kgate masks the values of the Secrets in this response\n');
   expect(r.code).toBe(0);
   expect(r.stdout).toContain('name: db-credentials');
   expect(r.stdout).toContain('namespace: prod');
