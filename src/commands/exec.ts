@@ -1,18 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { KgateCommand } from '../cli/base-command.js';
-import { runChild } from '../cli/child-process.js';
 import { ExitCode, KgateError, usageError } from '../cli/errors.js';
-import { resolvePaths } from '../cli/paths.js';
 import { openIdentity } from '../identity/context.js';
 import { ensureLogin } from '../identity/ensure-login.js';
 import { clusterOf, openPolicyClient, serverFlags } from '../policy/client-context.js';
 import type { GrantRequestBody, GrantView, PolicyClient } from '../policy/client.js';
 import { tryParseDuration } from '../policy/duration.js';
 import { obtainGrant, type ObtainedGrant } from '../broker/runtime/obtain-grant.js';
-import { startBroker } from '../broker/runtime/start-broker.js';
+import { runBrokered } from '../broker/runtime/run-brokered.js';
 
 export default class Exec extends KgateCommand<void> {
   static override summary = 'Run a command (kubectl, a CI step, an MCP server) through a kgate broker on a just-in-time grant.';
@@ -60,7 +55,9 @@ export default class Exec extends KgateCommand<void> {
         ...(flags.reason ? { reason: flags.reason } : {}),
       }, waitMs, status);
       try {
-        process.exitCode = await this.runBrokered(command, { client, grant, namespace: flags.namespace?.[0], verbose: flags.verbose, status });
+        const result = await runBrokered({ client, grant, argv: command, ...(flags.namespace?.[0] ? { namespace: flags.namespace[0] } : {}), verbose: flags.verbose, status });
+        if (result.unshipped > 0) status(`kgate: ${result.unshipped} audit events could not be shipped yet; they stay in the local spool and ship on the next run`);
+        process.exitCode = result.exitCode;
       } finally {
         if (created) await client.revokeGrant(grant.id, 'kgate exec finished').catch((error: Error) => status(`kgate: could not release grant ${grant.id} (${error.message}); it expires on its own`));
       }
@@ -87,25 +84,6 @@ export default class Exec extends KgateCommand<void> {
     } finally {
       process.off('SIGINT', interrupt);
       process.off('SIGTERM', interrupt);
-    }
-  }
-
-  private async runBrokered(command: string[], opts: { client: PolicyClient; grant: GrantView; namespace?: string; verbose: boolean; status: (line: string) => void }): Promise<number> {
-    const broker = await startBroker({
-      client: opts.client,
-      grant: opts.grant,
-      stateDir: resolvePaths().state,
-      ...(opts.namespace ? { namespace: opts.namespace } : {}),
-      log: opts.verbose ? (line) => opts.status(`kgate broker: ${line}`) : () => undefined,
-      status: opts.status,
-    });
-    const cacheDir = await mkdtemp(join(tmpdir(), 'kgate-kubecache-'));
-    try {
-      return await runChild(command, { ...process.env, KUBECONFIG: broker.kubeconfig, KUBECACHEDIR: cacheDir });
-    } finally {
-      const flushed = await broker.close();
-      if (flushed.remaining > 0) opts.status(`kgate: ${flushed.remaining} audit events could not be shipped yet; they stay in the local spool and ship on the next run`);
-      await rm(cacheDir, { recursive: true, force: true });
     }
   }
 }

@@ -1,16 +1,10 @@
 /**
- * The shell half of `kgate session`: a broker for the grant, then the person's shell with
- * KUBECONFIG pointing at it, a private KUBECACHEDIR and the prompt marker, with warnings on the
- * terminal before the grant ends. When the shell exits the broker closes and the audit trail is
- * flushed (also when the shell could not start); releasing the grant is the command's business, since only it knows who created it.
+ * The shell half of `kgate session`: the person's shell run through a broker for the grant
+ * (runBrokered), with the prompt marker and warnings on the terminal before the grant ends.
+ * Releasing the grant is the command's business, since only it knows who created it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runChild } from '../cli/child-process.js';
-import { resolvePaths } from '../cli/paths.js';
 import type { GrantView, PolicyClient } from '../policy/client.js';
-import { startBroker } from '../broker/runtime/start-broker.js';
+import { runBrokered, type BrokeredResult } from '../broker/runtime/run-brokered.js';
 import { watchExpiry } from './expiry-watch.js';
 import { prepareShell } from './shell-setup.js';
 
@@ -24,35 +18,18 @@ export interface BrokeredShellOptions {
   status: (line: string) => void;
 }
 
-export interface ShellResult {
-  exitCode: number;
-  /** Audit events the flush could not ship; they stay in the local spool for the next run. */
-  unshipped: number;
-}
+export type ShellResult = BrokeredResult;
 
 /** Runs the shell to its end and tears the broker down. */
 export async function runBrokeredShell(opts: BrokeredShellOptions): Promise<ShellResult> {
   const { grant } = opts;
-  const broker = await startBroker({
-    client: opts.client,
-    grant,
-    stateDir: resolvePaths().state,
-    ...(opts.namespace ? { namespace: opts.namespace } : {}),
-    log: opts.verbose ? (line) => opts.status(`kgate broker: ${line}`) : () => undefined,
-    status: opts.status,
-  });
-  const cacheDir = await mkdtemp(join(tmpdir(), 'kgate-kubecache-'));
   const shell = await prepareShell({ shell: opts.shell, cluster: grant.cluster, template: grant.template, grantId: grant.id, expiresAt: grant.expiresAt ?? Date.now() });
   // The shell owns the terminal line: start each notice on a fresh line.
   const stopWatch = watchExpiry(grant.id, grant.expiresAt ?? Date.now(), (line) => opts.status(`\r\n${line}`));
-  let exitCode: number;
   try {
-    exitCode = await runChild(shell.argv, { ...process.env, ...shell.env, KUBECONFIG: broker.kubeconfig, KUBECACHEDIR: cacheDir });
+    return await runBrokered({ client: opts.client, grant, argv: shell.argv, env: shell.env, ...(opts.namespace ? { namespace: opts.namespace } : {}), verbose: opts.verbose, status: opts.status });
   } finally {
     stopWatch();
     await shell.dispose();
-    await rm(cacheDir, { recursive: true, force: true });
   }
-  const flushed = await broker.close();
-  return { exitCode, unshipped: flushed.remaining };
 }
