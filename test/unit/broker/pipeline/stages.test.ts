@@ -68,7 +68,7 @@ describe('guardrails', () => {
     expect(decision.effect).toBe('approve');
     const message = JSON.parse(guardrailRefusal(c.info, 'alice', decision)!.body).message as string;
     expect(message).toContain('prod-exec: needs a second person');
-    expect(message).toContain('per-request approval is not available');
+    expect(message).toContain('this broker has no approval service to ask, so it is refused');
   });
   test('allow passes', () => {
     const { c, decision } = decide('GET', '/api/v1/namespaces/staging/pods/web/exec?command=sh');
