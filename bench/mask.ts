@@ -2,13 +2,14 @@
  * Masking throughput and memory: a SecretList and a watch stream of Secrets (and a pod log for
  * the text masker), generated chunk by chunk in memory so the input itself does not sit in the
  * heap, masked by the streaming maskers. Prints MB/s and peak RSS / heap growth at 10 MB and 50 MB
- * next to the targets (≥ 100 MB/s; memory that does not grow with size).
+ * next to the targets (≥ 100 MB/s; memory that does not grow with size). Also the per-request cost
+ * of masking one small Pod through `maskJsonBody`, the object path every `kubectl get pod` takes.
  *
  * Run: node --import tsx bench/mask.ts   (add --expose-gc for steadier memory baselines)
  */
 import { pathToFileURL } from 'node:url';
 import { defaultMasking } from '../src/policy/schema/index.js';
-import { createListStreamMasker, createMasker, createTextStreamMasker, createWatchStreamMasker } from '../src/mask/index.js';
+import { createListStreamMasker, createMasker, createTextStreamMasker, createWatchStreamMasker, maskJsonBody } from '../src/mask/index.js';
 import type { ChunkMasker, Masker } from '../src/mask/index.js';
 
 const MB = 1024 * 1024;
@@ -36,6 +37,76 @@ function secretJson(i: number, withKind: boolean): string {
     data: { username: value(1), password: value(2), 'tls.key': value(3) },
     type: 'Opaque',
   });
+}
+
+/** One Pod as `kubectl get pod -o json` returns it (about 1.7 KB): many ordinary strings, no secret. */
+function podJson(): string {
+  return JSON.stringify({
+    kind: 'Pod',
+    apiVersion: 'v1',
+    metadata: {
+      name: 'web-7d4b9c8f6d-x2x9q',
+      namespace: 'staging',
+      uid: '4f6e2b1a-9c3d-4e8f-a1b2-c3d4e5f60718',
+      resourceVersion: '482913',
+      creationTimestamp: '2025-03-01T10:00:00Z',
+      labels: { app: 'web', 'pod-template-hash': '7d4b9c8f6d' },
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7d4b9c8f6d', uid: '0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9', controller: true }],
+    },
+    spec: {
+      containers: [
+        {
+          name: 'web',
+          image: 'registry.example/web:1.0',
+          command: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo "staging web: GET /healthz 200 seq=$i"; sleep 2; done'],
+          env: [
+            { name: 'APP_ENV', value: 'staging' },
+            { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db-credentials', key: 'password' } } },
+          ],
+          volumeMounts: [{ name: 'kube-api-access-7xk2p', readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }],
+          terminationMessagePath: '/dev/termination-log',
+          terminationMessagePolicy: 'File',
+          imagePullPolicy: 'IfNotPresent',
+        },
+      ],
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 30,
+      dnsPolicy: 'ClusterFirst',
+      serviceAccountName: 'default',
+      nodeName: 'ip-10-0-1-23.eu-west-1.compute.internal',
+      schedulerName: 'default-scheduler',
+    },
+    status: {
+      phase: 'Running',
+      conditions: ['Ready', 'PodScheduled'].map((type) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: '2025-03-01T10:00:02Z' })),
+      hostIP: '10.0.1.23',
+      podIP: '10.0.1.187',
+      containerStatuses: [
+        {
+          name: 'web',
+          state: { running: { startedAt: '2025-03-01T10:00:01Z' } },
+          ready: true,
+          restartCount: 0,
+          image: 'registry.example/web:1.0',
+          containerID: 'containerd://5c3e1a9f7b2d4e6f8a0b1c3d5e7f9a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e2f',
+          started: true,
+        },
+      ],
+    },
+  });
+}
+
+/** Microseconds per `maskJsonBody` of `body` (bytes in, string out, as the broker calls it). */
+function perObjectMicros(masker: Masker, body: Uint8Array): number {
+  const rounds = 2000;
+  for (let i = 0; i < rounds; i++) maskJsonBody(masker, body);
+  let best = Infinity;
+  for (let run = 0; run < 5; run++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < rounds; i++) maskJsonBody(masker, body);
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e3 / rounds);
+  }
+  return best;
 }
 
 /** Yields `total` bytes of a SecretList in CHUNK-sized pieces. */
@@ -179,6 +250,14 @@ export function formatMaskBench(rows: readonly Measurement[]): string {
   return lines.join('\n');
 }
 
+/** The per-request line: one Pod through the object path. */
+export function formatPodCost(): string {
+  const body = Buffer.from(podJson());
+  const micros = perObjectMicros(createMasker(defaultMasking()), body);
+  return `per request: maskJsonBody of one ${body.length}-byte Pod: ${micros.toFixed(1)} µs (best of 5 × 2000)`;
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   console.log(formatMaskBench(runMaskBench()));
+  console.log(`\n${formatPodCost()}`);
 }

@@ -150,7 +150,7 @@ const BUILTIN: Record<string, () => Detector> = {
     name: 'aws-secret-access-key',
     pattern: new RegExp(String.raw`((?:aws)?[_.-]?${AWS_SECRET_KEY}${ASSIGNMENT_SEPARATOR}["']?)([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`, 'gi'),
     keepsPrefix: true,
-    trigger: new RegExp(AWS_SECRET_KEY, 'i'),
+    trigger: new RegExp(`${AWS_SECRET_KEY}${ASSIGNMENT_SEPARATOR}`, 'i'),
     maxLength: 120,
     pendingStart: regexPending(new RegExp(String.raw`(${AWS_SECRET_KEY}${ASSIGNMENT_SEPARATOR}["']?)[A-Za-z0-9/+]{0,40}$`, 'i')),
   }),
@@ -202,7 +202,8 @@ const BUILTIN: Record<string, () => Detector> = {
       'gi',
     ),
     keepsPrefix: true,
-    trigger: /pass(?:word|wd|phrase)|secret|token|api[_-]?key/i,
+    // The key with its separator: a bare word (a `secretKeyRef`, a `/var/run/secrets` path) is no assignment.
+    trigger: new RegExp(`${ASSIGNMENT_KEY}${ASSIGNMENT_SEPARATOR}`, 'i'),
     maxLength: 100 + MAX_ASSIGNED_VALUE,
     pendingStart: regexPending(
       new RegExp(String.raw`(${ASSIGNMENT_KEY}${ASSIGNMENT_SEPARATOR})(?:\\?"(?:[^"\\\r\n]|\\.?){0,${MAX_ASSIGNED_VALUE}}|'[^'\r\n]{0,${MAX_ASSIGNED_VALUE}}|${UNQUOTED_VALUE}{0,${MAX_ASSIGNED_VALUE}})$`, 'i'),
@@ -239,6 +240,24 @@ export function compileDetectors(names: readonly string[]): Detector[] {
     if (CUSTOM_ENTRY.test(name)) return customDetector(name);
     throw new MaskError('MASK_CONFIG', `unknown masking detector ${JSON.stringify(name)}; known: ${DETECTOR_NAMES.join(', ')}`);
   });
+}
+
+/**
+ * One regex that matches wherever any of `detectors`' triggers does, so a text it does not match
+ * can skip every detector at the cost of a single scan. It ignores case when any trigger does:
+ * that matches a superset (an `akia…` goes on to the detectors, which reject it), never less, and
+ * needs no `(?i:…)` group, which Node 22 lacks. Undefined when some detector has no trigger (a
+ * custom `/regex/`) or a flag the union cannot carry: then every text must go through the detectors.
+ */
+export function detectorTrigger(detectors: readonly Detector[]): RegExp | undefined {
+  const sources: string[] = [];
+  let ignoreCase = false;
+  for (const { trigger } of detectors) {
+    if (trigger === undefined || !/^[gi]*$/.test(trigger.flags)) return undefined;
+    sources.push(`(?:${trigger.source})`);
+    ignoreCase ||= trigger.ignoreCase;
+  }
+  return sources.length === 0 ? undefined : new RegExp(sources.join('|'), ignoreCase ? 'i' : '');
 }
 
 /** The span one match masks, or undefined when the match is not a secret (already masked, invalid). */

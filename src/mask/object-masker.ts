@@ -28,7 +28,7 @@
  */
 import type { MaskingConfig } from '../policy/types.js';
 import { compileGlob } from '../policy/glob.js';
-import { compileDetectors, maskText } from './detectors.js';
+import { compileDetectors, detectorTrigger, maskText } from './detectors.js';
 import type { Detector } from './detectors.js';
 import { MaskError } from './errors.js';
 import { base64Marker, isMarked, maskMarker } from './marker.js';
@@ -72,7 +72,6 @@ export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-confi
 type JsonObject = Record<string, unknown>;
 
 const CONTAINER_ARRAYS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
-const IDENTIFIER_KEYS = new Set(['kind', 'apiVersion']);
 const METADATA_IDENTIFIERS = new Set([
   'name',
   'generateName',
@@ -88,6 +87,9 @@ const METADATA_IDENTIFIERS = new Set([
   'ownerReferences',
   'managedFields',
 ]);
+/** Key selectors for replaceValues: Secret maps lose every value; ConfigMaps with no `configMapKeys` none. */
+const EVERY_KEY = /(?:)/;
+const NO_KEY = /(?!)/;
 const WATCH_EVENT_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -101,31 +103,12 @@ function setOwn(target: JsonObject, key: string, value: unknown): void {
   else target[key] = value;
 }
 
-/** A shallow copy of `obj` with the changed members, or `obj` itself when nothing changed. */
-function mapMembers(obj: JsonObject, fn: (key: string, value: unknown) => unknown): JsonObject {
-  let out: JsonObject | undefined;
-  for (const key of Object.keys(obj)) {
-    const value = obj[key];
-    const next = fn(key, value);
-    if (next !== value) {
-      out ??= { ...obj };
-      setOwn(out, key, next);
-    }
-  }
-  return out ?? obj;
-}
-
-function mapArray(arr: readonly unknown[], fn: (value: unknown) => unknown): unknown[] {
-  let out: unknown[] | undefined;
-  for (let i = 0; i < arr.length; i++) {
-    const next = fn(arr[i]);
-    if (next !== arr[i]) {
-      out ??= arr.slice();
-      out[i] = next;
-    }
-  }
-  return out ?? (arr as unknown[]);
-}
+/**
+ * How one member (or element) is masked: its masked value, or the value itself when unchanged.
+ * The hot rules are methods called with the masker as `this`, so walking an object allocates no closure.
+ */
+type MemberRule = (this: ObjectMasker, key: string, value: unknown, t: Tally) => unknown;
+type ElementRule = (this: ObjectMasker, value: unknown, t: Tally) => unknown;
 
 /** The kind of a list's items: `SecretList` → `Secret`; `List` (mixed) → unknown. */
 function itemKindOf(listKind: string | undefined): string | undefined {
@@ -157,13 +140,18 @@ interface Tally {
 
 class ObjectMasker implements Masker {
   readonly detectors: readonly Detector[];
-  private readonly envNames: RegExp[];
-  private readonly configMapKeys: RegExp[];
-  private readonly annotations: RegExp[];
+  /** Skips the detectors for the many strings none of them can match; see detectorTrigger. */
+  private readonly trigger: RegExp | undefined;
+  /** Each glob list as one regex that matches what any of its globs does; undefined when empty. */
+  private readonly envNames: RegExp | undefined;
+  private readonly configMapKeys: RegExp | undefined;
+  private readonly annotations: RegExp | undefined;
   private readonly exemptGroups: ReadonlySet<string>;
 
   constructor(private readonly config: MaskingConfig, opts: MaskerOptions) {
-    this.detectors = opts.detectors ?? compileDetectors(config.detectors);
+    // A frozen copy: the trigger must keep describing exactly these detectors.
+    this.detectors = Object.freeze([...(opts.detectors ?? compileDetectors(config.detectors))]);
+    this.trigger = detectorTrigger(this.detectors);
     this.envNames = compileGlobs(config.envNamePatterns, true);
     this.configMapKeys = compileGlobs(config.configMapKeys, false);
     this.annotations = compileGlobs(config.annotations, false);
@@ -183,6 +171,32 @@ class ObjectMasker implements Masker {
       if (error instanceof RangeError) throw new MaskError('MASK_TOO_DEEP', 'response nests too deeply to mask', { cause: error });
       throw error;
     }
+  }
+
+  /** A shallow copy of `obj` with the members `rule` changed, or `obj` itself when none changed. */
+  private mapMembers(obj: JsonObject, rule: MemberRule, t: Tally): JsonObject {
+    let out: JsonObject | undefined;
+    for (const key of Object.keys(obj)) {
+      const value = obj[key];
+      const next = rule.call(this, key, value, t);
+      if (next !== value) {
+        out ??= { ...obj };
+        setOwn(out, key, next);
+      }
+    }
+    return out ?? obj;
+  }
+
+  private mapArray(arr: readonly unknown[], rule: ElementRule, t: Tally): unknown[] {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < arr.length; i++) {
+      const next = rule.call(this, arr[i], t);
+      if (next !== arr[i]) {
+        out ??= arr.slice();
+        out[i] = next;
+      }
+    }
+    return out ?? (arr as unknown[]);
   }
 
   /** A top-level object, list item, watch event object or embedded object. */
@@ -218,105 +232,117 @@ class ObjectMasker implements Masker {
 
   private list(obj: JsonObject, kind: string, t: Tally): unknown {
     const itemKind = itemKindOf(kind);
-    return mapMembers(obj, (key, value) =>
-      key === 'items' && Array.isArray(value) ? mapArray(value, (item) => this.resource(item, itemKind, t)) : this.member(key, value, t),
-    );
+    const item: ElementRule = (value) => this.resource(value, itemKind, t);
+    return this.mapMembers(obj, (key, value) => (key === 'items' && Array.isArray(value) ? this.mapArray(value, item, t) : this.member(key, value, t)), t);
   }
 
   private watchEvent(event: JsonObject, t: Tally): unknown {
-    return mapMembers(event, (key, value) => (key === 'object' ? this.resource(value, undefined, t) : this.member(key, value, t)));
+    return this.mapMembers(event, this.watchEventMember, t);
+  }
+
+  private watchEventMember(key: string, value: unknown, t: Tally): unknown {
+    return key === 'object' ? this.resource(value, undefined, t) : this.member(key, value, t);
   }
 
   private table(obj: JsonObject, t: Tally): unknown {
-    return mapMembers(obj, (key, value) => {
-      if (key === 'rows' && Array.isArray(value)) return mapArray(value, (row) => this.tableRow(row, t));
-      if (key === 'columnDefinitions') return value;
-      return this.member(key, value, t);
-    });
+    return this.mapMembers(obj, this.tableMember, t);
+  }
+
+  private tableMember(key: string, value: unknown, t: Tally): unknown {
+    if (key === 'rows' && Array.isArray(value)) return this.mapArray(value, this.tableRow, t);
+    if (key === 'columnDefinitions') return value;
+    return this.member(key, value, t);
   }
 
   /** Cells through detectors; the embedded object (PartialObjectMetadata or full) as what it says it is. */
   private tableRow(row: unknown, t: Tally): unknown {
     if (!isObject(row)) return this.any(row, t);
-    return mapMembers(row, (key, value) => {
-      if (key === 'object') return this.resource(value, undefined, t);
-      if (key === 'cells' && Array.isArray(value)) return mapArray(value, (cell) => this.any(cell, t));
-      return this.member(key, value, t);
-    });
+    return this.mapMembers(row, this.tableRowMember, t);
+  }
+
+  private tableRowMember(key: string, value: unknown, t: Tally): unknown {
+    if (key === 'object') return this.resource(value, undefined, t);
+    if (key === 'cells' && Array.isArray(value)) return this.mapArray(value, this.any, t);
+    return this.member(key, value, t);
   }
 
   private secret(obj: JsonObject, t: Tally): unknown {
-    return mapMembers(obj, (key, value) => {
-      if (key === 'data' && isObject(value)) return this.replaceValues(value, () => true, base64Marker('secret'), t);
-      if (key === 'stringData' && isObject(value)) return this.replaceValues(value, () => true, maskMarker('secret'), t);
-      if (key === 'type' || key === 'immutable') return value;
-      return this.member(key, value, t);
-    });
+    return this.mapMembers(obj, this.secretMember, t);
+  }
+
+  private secretMember(key: string, value: unknown, t: Tally): unknown {
+    if (key === 'data' && isObject(value)) return this.replaceValues(value, EVERY_KEY, base64Marker('secret'), t);
+    if (key === 'stringData' && isObject(value)) return this.replaceValues(value, EVERY_KEY, maskMarker('secret'), t);
+    if (key === 'type' || key === 'immutable') return value;
+    return this.member(key, value, t);
   }
 
   private configMap(obj: JsonObject, t: Tally): unknown {
-    const listed = (name: string) => this.configMapKeys.some((g) => g.test(name));
-    return mapMembers(obj, (key, value) => {
-      if (key === 'data' && isObject(value)) {
-        return mapMembers(value, (name, v) => (listed(name) ? this.replace(v, maskMarker('configmap'), t) : this.any(v, t)));
-      }
-      if (key === 'binaryData' && isObject(value)) return this.replaceValues(value, listed, base64Marker('configmap'), t);
-      return this.member(key, value, t);
-    });
+    return this.mapMembers(obj, this.configMapMember, t);
+  }
+
+  private configMapMember(key: string, value: unknown, t: Tally): unknown {
+    if (key === 'data' && isObject(value)) return this.mapMembers(value, this.configMapDatum, t);
+    if (key === 'binaryData' && isObject(value)) return this.replaceValues(value, this.configMapKeys ?? NO_KEY, base64Marker('configmap'), t);
+    return this.member(key, value, t);
+  }
+
+  private configMapDatum(name: string, value: unknown, t: Tally): unknown {
+    return this.configMapKeys?.test(name) === true ? this.replace(value, maskMarker('configmap'), t) : this.any(value, t);
   }
 
   /** TokenRequest `status.token`, TokenReview `spec.token`. */
   private withToken(obj: JsonObject, field: 'status' | 'spec', t: Tally): unknown {
-    return mapMembers(obj, (key, value) => {
-      if (key === field && isObject(value)) {
-        return mapMembers(value, (name, v) => (name === 'token' ? this.replace(v, maskMarker('token'), t) : this.any(v, t)));
-      }
-      return this.member(key, value, t);
-    });
+    return this.mapMembers(obj, (key, value) => (key === field && isObject(value) ? this.mapMembers(value, this.tokenMember, t) : this.member(key, value, t)), t);
+  }
+
+  private tokenMember(name: string, value: unknown, t: Tally): unknown {
+    return name === 'token' ? this.replace(value, maskMarker('token'), t) : this.any(value, t);
   }
 
   private generic(obj: JsonObject, t: Tally): JsonObject {
-    return mapMembers(obj, (key, value) => this.member(key, value, t));
+    return this.mapMembers(obj, this.member, t);
   }
 
   /** One member of an object whose kind has no rule for this key. */
   private member(key: string, value: unknown, t: Tally): unknown {
-    if (IDENTIFIER_KEYS.has(key)) return value;
+    if (typeof value === 'string') return key === 'kind' || key === 'apiVersion' ? value : this.text(value, t);
+    if (typeof value !== 'object' || value === null) return value;
     if (key === 'metadata' && isObject(value)) return this.metadata(value, t);
-    if (CONTAINER_ARRAYS.has(key) && Array.isArray(value)) return mapArray(value, (c) => this.container(c, t));
+    if (CONTAINER_ARRAYS.has(key) && Array.isArray(value)) return this.mapArray(value, this.container, t);
     return this.any(value, t);
   }
 
   /** Any JSON value: strings through detectors, containers walked. */
   private any(value: unknown, t: Tally): unknown {
     if (typeof value === 'string') return this.text(value, t);
-    if (Array.isArray(value)) return mapArray(value, (v) => this.any(v, t));
-    if (isObject(value)) return this.generic(value, t);
-    return value;
+    if (typeof value !== 'object' || value === null) return value;
+    if (Array.isArray(value)) return this.mapArray(value, this.any, t);
+    return this.generic(value as JsonObject, t);
   }
 
   private text(value: string, t: Tally): string {
-    if (value.length < 7) return value;
+    if (value.length < 7 || (this.trigger !== undefined && !this.trigger.test(value))) return value;
     const masked = maskText(value, this.detectors);
     t.count += masked.count;
     return masked.text;
   }
 
   private metadata(meta: JsonObject, t: Tally): unknown {
-    return mapMembers(meta, (key, value) => {
-      if (METADATA_IDENTIFIERS.has(key)) return value;
-      if (key === 'annotations' && isObject(value)) return this.annotationMap(value, t);
-      return this.any(value, t);
-    });
+    return this.mapMembers(meta, this.metadataMember, t);
   }
 
-  private annotationMap(annotations: JsonObject, t: Tally): unknown {
-    return mapMembers(annotations, (key, value) => {
-      if (typeof value !== 'string') return this.any(value, t);
-      if (key === LAST_APPLIED_ANNOTATION && this.config.lastAppliedConfiguration) return this.lastApplied(value, t);
-      if (this.annotations.some((g) => g.test(key))) return this.replace(value, maskMarker('annotation'), t);
-      return this.text(value, t);
-    });
+  private metadataMember(key: string, value: unknown, t: Tally): unknown {
+    if (METADATA_IDENTIFIERS.has(key)) return value;
+    if (key === 'annotations' && isObject(value)) return this.mapMembers(value, this.annotation, t);
+    return this.any(value, t);
+  }
+
+  private annotation(key: string, value: unknown, t: Tally): unknown {
+    if (typeof value !== 'string') return this.any(value, t);
+    if (key === LAST_APPLIED_ANNOTATION && this.config.lastAppliedConfiguration) return this.lastApplied(value, t);
+    if (this.annotations?.test(key) === true) return this.replace(value, maskMarker('annotation'), t);
+    return this.text(value, t);
   }
 
   /**
@@ -340,18 +366,26 @@ class ObjectMasker implements Masker {
 
   private container(container: unknown, t: Tally): unknown {
     if (!isObject(container)) return this.any(container, t);
-    return mapMembers(container, (key, value) => (key === 'env' && Array.isArray(value) ? mapArray(value, (e) => this.envVar(e, t)) : this.any(value, t)));
+    return this.mapMembers(container, this.containerMember, t);
+  }
+
+  private containerMember(key: string, value: unknown, t: Tally): unknown {
+    return key === 'env' && Array.isArray(value) ? this.mapArray(value, this.envVar, t) : this.any(value, t);
   }
 
   private envVar(envVar: unknown, t: Tally): unknown {
     if (!isObject(envVar)) return this.any(envVar, t);
-    const name = typeof envVar.name === 'string' ? envVar.name : '';
-    const byName = this.envNames.some((g) => g.test(name));
-    return mapMembers(envVar, (key, value) => {
-      if (key === 'name') return value;
-      if (key === 'value' && byName) return this.replace(value, maskMarker('env'), t);
-      return this.any(value, t);
-    });
+    const byName = this.envNames?.test(typeof envVar.name === 'string' ? envVar.name : '') === true;
+    return this.mapMembers(envVar, byName ? this.namedSecretEnvMember : this.envMember, t);
+  }
+
+  private envMember(key: string, value: unknown, t: Tally): unknown {
+    return key === 'name' ? value : this.any(value, t);
+  }
+
+  /** A member of an env var whose name marks its value as secret. */
+  private namedSecretEnvMember(key: string, value: unknown, t: Tally): unknown {
+    return key === 'value' ? this.replace(value, maskMarker('env'), t) : this.envMember(key, value, t);
   }
 
   /** Replaces a string value with `marker` (non-strings and markers stay). */
@@ -361,14 +395,27 @@ class ObjectMasker implements Masker {
     return marker;
   }
 
-  private replaceValues(map: JsonObject, selected: (key: string) => boolean, marker: string, t: Tally): JsonObject {
-    return mapMembers(map, (key, value) => (selected(key) ? this.replace(value, marker, t) : value));
+  /** Replaces the values of the keys `selected` matches with `marker`. */
+  private replaceValues(map: JsonObject, selected: RegExp, marker: string, t: Tally): JsonObject {
+    let out: JsonObject | undefined;
+    for (const key of Object.keys(map)) {
+      const value = map[key];
+      if (!selected.test(key)) continue;
+      const next = this.replace(value, marker, t);
+      if (next !== value) {
+        out ??= { ...map };
+        setOwn(out, key, next);
+      }
+    }
+    return out ?? map;
   }
 }
 
-function compileGlobs(patterns: readonly string[], ignoreCase: boolean): RegExp[] {
+function compileGlobs(patterns: readonly string[], ignoreCase: boolean): RegExp | undefined {
   try {
-    return patterns.map((p) => compileGlob(p, { ignoreCase }));
+    const globs = patterns.map((p) => compileGlob(p, { ignoreCase }));
+    if (globs.length === 0) return undefined;
+    return new RegExp(globs.map((g) => `(?:${g.source})`).join('|'), globs[0]!.flags);
   } catch (error) {
     throw new MaskError('MASK_CONFIG', `masking policy has an invalid glob: ${(error as Error).message}`, { cause: error });
   }

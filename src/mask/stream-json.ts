@@ -68,7 +68,15 @@ const enum State {
 
 /** Scans one JSON value's bytes without interpreting them: strings, nesting, primitives. */
 class ValueCapture {
+  /** Copies of the value's bytes from earlier chunks. */
   private parts: Uint8Array[] = [];
+  /**
+   * Where the value ends in the current chunk, read by {@link take} before `write()` returns: a
+   * value inside one chunk is decoded straight from it, with no view or copy in between.
+   */
+  private tail: Buffer | undefined;
+  private tailStart = 0;
+  private tailEnd = 0;
   private size = 0;
   private depth = 0;
   private inString = false;
@@ -81,6 +89,7 @@ class ValueCapture {
   /** Prepares for a new value; its first byte is classified by the next {@link scan}. */
   reset(): void {
     this.parts = [];
+    this.tail = undefined;
     this.size = 0;
     this.fresh = true;
   }
@@ -90,22 +99,27 @@ class ValueCapture {
    * it (the bytes are kept either way, for {@link take}).
    * @throws MaskError when the first byte cannot start a JSON value, or the value is too large.
    */
-  scan(chunk: Uint8Array, start: number): number {
+  scan(chunk: Buffer, start: number): number {
     let from = start;
     if (this.fresh) {
       this.classify(chunk[start]!);
       from++;
     }
-    let end: number;
-    if (this.primitive) end = this.scanPrimitive(chunk, from);
-    else end = this.scanNested(chunk, from);
-    this.keep(chunk.subarray(start, end < 0 ? chunk.length : end), end < 0);
+    const end = this.primitive ? this.scanPrimitive(chunk, from) : this.scanNested(chunk, from);
+    if (end < 0) {
+      this.keep(chunk.subarray(start));
+    } else {
+      this.count(end - start);
+      this.tail = chunk;
+      this.tailStart = start;
+      this.tailEnd = end;
+    }
     return end;
   }
 
   /** Keeps bytes without scanning them (a body that is not an object is parsed whole at the end). */
-  append(chunk: Uint8Array, start: number): void {
-    this.keep(chunk.subarray(start), true);
+  append(chunk: Buffer, start: number): void {
+    this.keep(chunk.subarray(start));
   }
 
   private classify(b: number): void {
@@ -122,18 +136,24 @@ class ValueCapture {
 
   /** The captured bytes as text; resets the capture. */
   take(): string {
-    const text = this.parts.length === 1 ? decode(this.parts[0]!) : Buffer.concat(this.parts, this.size).toString('utf8');
-    this.parts = [];
-    this.size = 0;
+    const { parts, tail } = this;
+    let text: string;
+    if (parts.length === 0) text = tail === undefined ? '' : tail.toString('utf8', this.tailStart, this.tailEnd);
+    else if (tail === undefined && parts.length === 1) text = decode(parts[0]!);
+    else text = Buffer.concat(tail === undefined ? parts : [...parts, tail.subarray(this.tailStart, this.tailEnd)], this.size).toString('utf8');
+    this.reset();
     return text;
   }
 
-  private keep(bytes: Uint8Array, copy: boolean): void {
-    this.size += bytes.length;
+  private count(bytes: number): void {
+    this.size += bytes;
     if (this.size > this.limit) throw new MaskError('MASK_TOO_LARGE', `${this.what} exceeds ${this.limit} bytes`);
-    if (bytes.length === 0) return;
+  }
+
+  private keep(bytes: Uint8Array): void {
+    this.count(bytes.length);
     // A real copy: Buffer#slice returns a view, and the caller may reuse its chunk after write().
-    this.parts.push(copy ? new Uint8Array(bytes) : bytes);
+    if (bytes.length > 0) this.parts.push(new Uint8Array(bytes));
   }
 
   private scanPrimitive(chunk: Uint8Array, i: number): number {
@@ -144,36 +164,74 @@ class ValueCapture {
     return -1;
   }
 
-  private scanNested(chunk: Uint8Array, i: number): number {
+  /** One pass with the state in locals; string contents are skipped by {@link stringEnd}. */
+  private scanNested(chunk: Uint8Array, from: number): number {
     const n = chunk.length;
+    let depth = this.depth;
+    let i = from;
+    let end = -1;
+    if (this.escaped) {
+      this.escaped = false;
+      i++;
+    }
+    let inString = this.inString;
     while (i < n) {
-      if (this.inString) {
-        if (this.escaped) {
-          this.escaped = false;
-          i++;
-          continue;
+      if (inString) {
+        const after = stringEnd(chunk, i);
+        if (after < 0) {
+          this.escaped = after === ESCAPE_PENDING;
+          break;
         }
-        const quote = chunk.indexOf(QUOTE, i);
-        if (quote < 0) {
-          this.escaped = backslashesBefore(chunk, n, i) % 2 === 1;
-          return -1;
+        inString = false;
+        i = after;
+        if (depth === 0) {
+          end = i;
+          break;
         }
-        const escapedQuote = backslashesBefore(chunk, quote, i) % 2 === 1;
-        i = quote + 1;
-        if (escapedQuote) continue;
-        this.inString = false;
-        if (this.depth === 0) return i;
         continue;
       }
       const b = chunk[i++]!;
-      if (b === QUOTE) this.inString = true;
-      else if (b === LBRACE || b === LBRACKET) this.depth++;
-      else if (b === RBRACE || b === RBRACKET) {
-        if (--this.depth === 0) return i;
+      if (b === QUOTE) inString = true;
+      else if (b === LBRACE || b === LBRACKET) depth++;
+      else if ((b === RBRACE || b === RBRACKET) && --depth === 0) {
+        end = i;
+        break;
       }
     }
-    return -1;
+    this.depth = depth;
+    this.inString = inString;
+    return end;
   }
+}
+
+/** {@link stringEnd}'s answers when the chunk ends inside the string. */
+const STRING_OPEN = -1;
+/** …right after a backslash, which escapes the next chunk's first byte. */
+const ESCAPE_PENDING = -2;
+/** Strings up to this many bytes are walked byte by byte; `indexOf` jumps through longer ones. */
+const SHORT_STRING = 32;
+
+/**
+ * The index just past the closing quote of the string that `i` is inside (after its opening quote
+ * or any byte of it that is not escaped), or {@link STRING_OPEN} / {@link ESCAPE_PENDING}. Most
+ * strings are short keys and values, where a native `indexOf` call costs more than the bytes;
+ * long ones (base64 data, certificates, manifests) are crossed quote to quote.
+ */
+function stringEnd(chunk: Uint8Array, i: number): number {
+  const n = chunk.length;
+  for (const stop = Math.min(n, i + SHORT_STRING); i < stop; ) {
+    const c = chunk[i++]!;
+    if (c === QUOTE) return i;
+    if (c === BACKSLASH) i++;
+  }
+  if (i > n) return ESCAPE_PENDING;
+  while (i < n) {
+    const quote = chunk.indexOf(QUOTE, i);
+    if (quote < 0) return backslashesBefore(chunk, n, i) % 2 === 1 ? ESCAPE_PENDING : STRING_OPEN;
+    if (backslashesBefore(chunk, quote, i) % 2 === 0) return quote + 1;
+    i = quote + 1;
+  }
+  return STRING_OPEN;
 }
 
 /** Backslashes immediately before `at`, not looking before `floor`. */
@@ -184,7 +242,12 @@ function backslashesBefore(chunk: Uint8Array, at: number, floor: number): number
 }
 
 function decode(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  return asBuffer(bytes).toString('utf8');
+}
+
+/** A Buffer over the same memory, so ranges decode without a view per value. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function malformed(message: string, cause?: unknown): MaskError {
@@ -230,7 +293,7 @@ class ListStreamMasker implements ChunkMasker {
   write(chunk: Uint8Array): Uint8Array {
     if (this.state === State.Failed || this.state === State.Ended) throw new MaskError('MASK_CLOSED', 'list masker used after it failed or ended');
     try {
-      this.consume(chunk);
+      this.consume(asBuffer(chunk));
     } catch (error) {
       this.state = State.Failed;
       throw error;
@@ -255,7 +318,7 @@ class ListStreamMasker implements ChunkMasker {
   }
 
   /** The state machine over one chunk; structural bytes one at a time, values in bulk. */
-  private consume(chunk: Uint8Array): void {
+  private consume(chunk: Buffer): void {
     let i = 0;
     const n = chunk.length;
     while (i < n) {

@@ -16,13 +16,14 @@ export interface WatchStreamOptions {
 const NEWLINE = 0x0a;
 const DEFAULT_MAX_EVENT = 8 * 1024 * 1024;
 
-/** A line that sits inside one chunk is decoded in place, without Buffer.concat's copy. */
-function decode(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+/** A Buffer over the same memory, so a line inside the chunk decodes straight from it. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 class WatchStreamMasker implements ChunkMasker {
   maskedCount = 0;
+  /** Copies of the current line's bytes from earlier chunks. */
   private parts: Uint8Array[] = [];
   private size = 0;
   private closed = false;
@@ -32,14 +33,14 @@ class WatchStreamMasker implements ChunkMasker {
   write(chunk: Uint8Array): Uint8Array {
     this.ensureOpen();
     const out: string[] = [];
+    const bytes = asBuffer(chunk);
     try {
       let start = 0;
-      for (let nl = chunk.indexOf(NEWLINE); nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
-        this.keep(chunk.subarray(start, nl), false);
-        this.emitLine(out);
+      for (let nl = bytes.indexOf(NEWLINE); nl >= 0; nl = bytes.indexOf(NEWLINE, start)) {
+        this.emitLine(out, this.lineEndingIn(bytes, start, nl));
         start = nl + 1;
       }
-      this.keep(chunk.subarray(start), true);
+      this.keep(bytes.subarray(start));
     } catch (error) {
       this.closed = true;
       throw error;
@@ -51,7 +52,7 @@ class WatchStreamMasker implements ChunkMasker {
     this.ensureOpen();
     this.closed = true;
     const out: string[] = [];
-    this.emitLine(out);
+    this.emitLine(out, this.lineEndingIn(undefined, 0, 0));
     return out.length === 0 ? new Uint8Array(0) : Buffer.from(out.join(''), 'utf8');
   }
 
@@ -59,19 +60,31 @@ class WatchStreamMasker implements ChunkMasker {
     if (this.closed) throw new MaskError('MASK_CLOSED', 'watch masker used after it failed or ended');
   }
 
-  private keep(bytes: Uint8Array, copy: boolean): void {
-    if (bytes.length === 0) return;
-    this.size += bytes.length;
+  private count(bytes: number): void {
+    this.size += bytes;
     if (this.size > this.maxEvent) throw new MaskError('MASK_TOO_LARGE', `a watch event exceeds ${this.maxEvent} bytes`);
-    // A real copy: Buffer#slice returns a view, and the caller may reuse its chunk after write().
-    this.parts.push(copy ? new Uint8Array(bytes) : bytes);
   }
 
-  /** Masks the line collected so far (if any) and appends it, newline-terminated, to `out`. */
-  private emitLine(out: string[]): void {
-    const line = this.parts.length === 1 ? decode(this.parts[0]!) : Buffer.concat(this.parts, this.size).toString('utf8');
+  private keep(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.count(bytes.length);
+    // A real copy: Buffer#slice returns a view, and the caller may reuse its chunk after write().
+    this.parts.push(new Uint8Array(bytes));
+  }
+
+  /** The text of the line that ends at `end` in `chunk` (none: the bytes kept so far); resets the line. */
+  private lineEndingIn(chunk: Buffer | undefined, start: number, end: number): string {
+    this.count(end - start);
+    let line: string;
+    if (this.parts.length === 0) line = chunk === undefined ? '' : chunk.toString('utf8', start, end);
+    else line = Buffer.concat(chunk === undefined ? this.parts : [...this.parts, chunk.subarray(start, end)], this.size).toString('utf8');
     this.parts = [];
     this.size = 0;
+    return line;
+  }
+
+  /** Masks `line` (unless blank) and appends it, newline-terminated, to `out`. */
+  private emitLine(out: string[], line: string): void {
     if (line.trim() === '') return;
     let event: unknown;
     try {

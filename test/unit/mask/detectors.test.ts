@@ -1,5 +1,7 @@
 import { compileDetectors, DETECTOR_NAMES, maskMarker, maskText, MaskError } from '../../../src/mask/index.js';
-import { SECRETS } from './fixtures.js';
+import { detectorTrigger } from '../../../src/mask/detectors.js';
+import type { Detector } from '../../../src/mask/index.js';
+import { SECRETS, rng } from './fixtures.js';
 
 const all = compileDetectors(DETECTOR_NAMES);
 const M = (name: string) => maskMarker(name);
@@ -57,4 +59,64 @@ describe('detectors', () => {
     expect(() => compileDetectors(['credit-card'])).toThrow(MaskError);
     expect(() => compileDetectors(['/(/'])).toThrow(expect.objectContaining({ code: 'MASK_CONFIG' }));
   });
+
+  describe('the combined trigger that lets most strings skip every detector', () => {
+    const trigger = detectorTrigger(all)!;
+    /** The same detectors with no pre-checks at all: what the patterns alone find. */
+    const unfiltered: Detector[] = all.map((d) => ({ ...d, trigger: undefined }));
+
+    /** Pieces that make or nearly make secrets, glued at random so matches start and stop anywhere. */
+    const FRAGMENTS = [
+      SECRETS.awsKeyId, SECRETS.awsSecret, SECRETS.saToken, SECRETS.githubToken, SECRETS.tlsKey, SECRETS.dbPassword,
+      'AKIA', 'ASIA', 'ey', 'eyJhbGciOiJIUzI1NiJ9', '.', 'ghp_', 'github_pat_', 'xoxb-', 'xoxp-1234567890',
+      'password', 'PassWord', 'PASSWD', 'Secret', 'TOKEN', 'api_key', 'ApiKey', 'aws_secret_access_key', 'secretAccessKey',
+      '=', ':', ' = ', '"', "'", '\\"', '\\', '\n', '\t', ' ', '-----BEGIN RSA PRIVATE KEY-----', '-----END RSA PRIVATE KEY-----',
+      'hunter2', 'ABCDEFGHIJKLMNOP', 'wJalrXUtnFEMI/K7MDENG', 'é', '🔑', '/var/run/secrets/kubernetes.io', 'secretKeyRef',
+    ];
+
+    it('matches every text in which any built-in pattern finds a secret (random texts)', () => {
+      const random = rng(42);
+      let withSecrets = 0;
+      for (let n = 0; n < 3000; n++) {
+        let text = '';
+        const parts = 1 + Math.floor(random() * 8);
+        for (let p = 0; p < parts; p++) text += FRAGMENTS[Math.floor(random() * FRAGMENTS.length)]!;
+        const found = maskText(text, unfiltered);
+        if (found.count > 0) {
+          withSecrets++;
+          expect({ text, matched: trigger.test(text) }).toEqual({ text, matched: true });
+        }
+        expect(maskText(text, all)).toEqual(found);
+      }
+      expect(withSecrets).toBeGreaterThan(500);
+    });
+
+    it.each([
+      ['aws-access-key-id', `id=${SECRETS.awsKeyId}`],
+      ['aws-secret-access-key', `AWS_SECRET_ACCESS_KEY: "${SECRETS.awsSecret}"`],
+      ['aws-secret-access-key', `Secret-Access-Key:${SECRETS.awsSecret}`],
+      ['jwt', SECRETS.saToken],
+      ['pem-private-key', SECRETS.tlsKey],
+      ['github-token', SECRETS.githubToken],
+      ['slack-token', 'xoxb-2048-4096-AbCdEfGhIjKlMnOp'],
+      ['password-assignment', 'PassPhrase = "two words"'],
+      ['password-assignment', "API-KEY:'k'"],
+      ['password-assignment', 'client_secret=abc&x=1'],
+    ])('matches a %s text in any letter case the detector accepts: %j', (name, text) => {
+      expect(maskText(text, compileDetectors([name])).count).toBe(1);
+      expect(trigger.test(text)).toBe(true);
+    });
+
+    it('lets ordinary Kubernetes strings skip the detectors', () => {
+      for (const text of ['2025-03-01T10:00:00Z', 'registry.example/web:1.0', '/var/run/secrets/kubernetes.io/serviceaccount', 'IfNotPresent', 'password']) {
+        expect(trigger.test(text)).toBe(false);
+      }
+    });
+
+    it('is undefined when a custom /regex/ detector has no trigger, so nothing is skipped', () => {
+      expect(detectorTrigger(compileDetectors([...DETECTOR_NAMES, '/acme_[0-9a-f]{8}/i']))).toBeUndefined();
+      expect(detectorTrigger([])).toBeUndefined();
+    });
+  });
 });
+

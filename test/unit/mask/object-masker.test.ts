@@ -284,3 +284,77 @@ describe('duplicate keys never smuggle a secret past the masker', () => {
     expect(out).not.toContain(hidden);
   });
 });
+
+describe('the fast paths skip work, never masking', () => {
+  /** `text` with every character written as a JSON \u escape, so the raw body never spells it. */
+  const escaped = (text: string) => [...text].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+
+  it('decodes JSON escapes before the detectors and their trigger look at a string', () => {
+    const cases: [string, string][] = [
+      [`\\u0041${SECRETS.awsKeyId.slice(1)}`, 'aws-access-key-id'],
+      [`${escaped('pass')}word=hunter2-${escaped('x')}`, 'password-assignment'],
+      [`Bearer \\u0065${SECRETS.saToken.slice(1)}`, 'jwt'],
+      [`\\u002d----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\\n-----END RSA PRIVATE KEY-----`, 'pem-private-key'],
+      [escaped(SECRETS.githubToken), 'github-token'],
+    ];
+    for (const [raw, detector] of cases) {
+      const body = `{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"c"},"data":{"notes":"${raw}"}}`;
+      const out = maskJsonBody(masker, body);
+      expect(out.count).toBe(1);
+      expect(JSON.parse(out.body).data.notes).toContain(maskMarker(detector));
+      expect(findLeaks(out.body)).toEqual([]);
+    }
+  });
+
+  it('still runs a custom /regex/ detector, which has no trigger, over every string', () => {
+    const custom = createMasker(maskingConfig({ detectors: ['aws-access-key-id', '/acme_[0-9a-f]{8}/'] }));
+    const { value, count } = custom.maskObject({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'p', labels: { k: 'key acme_deadbeef' } }, spec: { nodeName: SECRETS.awsKeyId } });
+    expect(value).toEqual({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'p', labels: { k: `key ${maskMarker('custom')}` } }, spec: { nodeName: maskMarker('aws-access-key-id') } });
+    expect(count).toBe(2);
+  });
+
+  it('keeps its own copy of the detectors, so the trigger always describes what runs', () => {
+    const detectors = [...masker.detectors];
+    const own = createMasker(maskingConfig(), { detectors });
+    detectors.length = 0;
+    expect(own.maskObject({ kind: 'Pod', metadata: { labels: { k: SECRETS.githubToken } } }).count).toBe(1);
+    expect(Object.isFrozen(own.detectors)).toBe(true);
+  });
+
+  it('matches each name against every glob of a list, first or last, in any case the list allows', () => {
+    const globbed = createMasker(maskingConfig({ envNamePatterns: ['*PASSWORD*', 'db_?ser', '[xy]_KEY'], configMapKeys: ['*.pem', 'secret-*'], annotations: ['a.example/*', 'b.example/x'] }));
+    const env = [
+      { name: 'my_password_file', value: 'v1' },
+      { name: 'DB_USER', value: 'v2' },
+      { name: 'y_key', value: 'v3' },
+      { name: 'z_key', value: 'plain' },
+    ];
+    const pod = globbed.maskObject({ kind: 'Pod', metadata: { name: 'p', annotations: { 'a.example/one': 'v', 'b.example/x': 'v', 'b.example/y': 'v' } }, spec: { containers: [{ name: 'c', env }] } }).value as Obj;
+    expect(pod.spec.containers[0].env.map((e: Obj) => e.value)).toEqual([maskMarker('env'), maskMarker('env'), maskMarker('env'), 'plain']);
+    expect(pod.metadata.annotations).toEqual({ 'a.example/one': maskMarker('annotation'), 'b.example/x': maskMarker('annotation'), 'b.example/y': 'v' });
+    const cm = globbed.maskObject({ kind: 'ConfigMap', data: { 'SECRET-a': 'v', 'secret-b': 'v', 'c.pem': 'v' }, binaryData: { 'c.pem': b64('x'), 'd.bin': b64('y') } }).value as Obj;
+    expect(cm.data).toEqual({ 'SECRET-a': 'v', 'secret-b': maskMarker('configmap'), 'c.pem': maskMarker('configmap') });
+    expect(cm.binaryData).toEqual({ 'c.pem': base64Marker('configmap'), 'd.bin': b64('y') });
+  });
+
+  it('leaves ConfigMap binaryData and env alone when their glob lists are empty, and still runs detectors', () => {
+    const none = createMasker(maskingConfig({ envNamePatterns: [], configMapKeys: [], annotations: [] }));
+    const cm = { kind: 'ConfigMap', data: { 'db.password': 'plain', note: `id ${SECRETS.awsKeyId}` }, binaryData: { 'c.pem': b64('x') } };
+    expect(none.maskObject(cm).value).toEqual({ ...cm, data: { 'db.password': 'plain', note: `id ${maskMarker('aws-access-key-id')}` } });
+    const env = [{ name: 'PASSWORD', value: 'plain' }];
+    expect((none.maskObject({ kind: 'Pod', spec: { containers: [{ env }] } }).value as Obj).spec.containers[0].env).toEqual(env);
+  });
+
+  it('finds a secret at the end of a very long string', () => {
+    const long = `${'log line without secrets; '.repeat(80_000)}password=${SECRETS.dbPassword}`;
+    const out = maskJsonBody(masker, JSON.stringify({ kind: 'ConfigMap', metadata: { name: 'c' }, data: { log: long } }));
+    expect(out.count).toBe(1);
+    expect(out.body).not.toContain(SECRETS.dbPassword);
+  });
+
+  it('walks kind and apiVersion when they hold anything but a string', () => {
+    const { value, count } = mask({ kind: { note: `token=${SECRETS.apiToken}` }, apiVersion: [SECRETS.githubToken], metadata: { name: 'x' } });
+    expect(findLeaks(JSON.stringify(value))).toEqual([]);
+    expect(count).toBe(2);
+  });
+});

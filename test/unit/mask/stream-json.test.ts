@@ -136,3 +136,55 @@ describe('streaming list masker', () => {
     expect(findLeaks(first)).toEqual([]);
   });
 });
+
+describe('streaming list masker: values split anywhere', () => {
+  /** Items whose strings end in backslashes, escaped quotes and \u escapes that spell secrets once decoded. */
+  const tricky = {
+    kind: 'List',
+    apiVersion: 'v1',
+    metadata: {},
+    items: [
+      { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'a\\"b\\\\' }, data: { note: `\\u0041${SECRETS.awsKeyId.slice(1)}`, path: 'C:\\dir\\', q: '"' } },
+      { kind: 'Secret', apiVersion: 'v1', metadata: { name: 's', labels: { k: 'ü🔑' } }, data: { password: b64(SECRETS.dbPassword) }, type: 'Opaque' },
+    ],
+  };
+  const text = JSON.stringify(tricky).replace('\\\\u0041', '\\u0041');
+  const bytes = Buffer.from(text);
+  const expected = reference(JSON.parse(text));
+
+  it('decodes the escapes before masking (the fixture really hides a key behind \\u0041)', () => {
+    expect(text).toContain('\\u0041KIA');
+    expect(text).not.toContain(SECRETS.awsKeyId);
+    expect(expected.text).not.toContain(SECRETS.awsKeyId);
+    expect(expected.count).toBe(2);
+  });
+
+  it('equals the non-streaming masker for every split into two chunks, as Buffers or plain Uint8Array views', () => {
+    const backing = new Uint8Array(bytes.length + 16);
+    backing.set(bytes, 8);
+    const view = backing.subarray(8, 8 + bytes.length);
+    for (let at = 1; at < bytes.length; at++) {
+      expect(streamed([bytes.subarray(0, at), bytes.subarray(at)])).toEqual(expected);
+      expect(streamed([view.subarray(0, at), view.subarray(at)])).toEqual(expected);
+    }
+  });
+
+  it('equals the non-streaming masker for every three-chunk split around the escapes', () => {
+    const hard = [...text.matchAll(/\\/g)].map((m) => Buffer.byteLength(text.slice(0, m.index)));
+    for (const a of hard) {
+      for (let b = a + 1; b <= Math.min(a + 8, bytes.length - 1); b++) {
+        expect(streamed([bytes.subarray(0, a), bytes.subarray(a, b), bytes.subarray(b)])).toEqual(expected);
+      }
+    }
+  });
+
+  it('masks a secret inside a very long string that spans many chunks', () => {
+    const long = `${'x'.repeat(300_000)} password=${SECRETS.dbPassword} ${'y'.repeat(300_000)}`;
+    const list = { kind: 'ConfigMapList', apiVersion: 'v1', metadata: {}, items: [{ metadata: { name: 'c' }, data: { log: long } }] };
+    const want = reference(list);
+    expect(want.count).toBe(1);
+    const got = streamed(randomChunks(Buffer.from(JSON.stringify(list)), rng(5), 65_536));
+    expect(got).toEqual(want);
+    expect(got.text).not.toContain(SECRETS.dbPassword);
+  });
+});

@@ -1,5 +1,5 @@
 import { createMasker, createWatchStreamMasker, maskAllChunks, MaskError } from '../../../src/mask/index.js';
-import { findLeaks, maskingConfig, randomChunks, rng, watchEvents, watchStream } from './fixtures.js';
+import { SECRETS, b64, findLeaks, maskingConfig, randomChunks, rng, watchEvents, watchStream } from './fixtures.js';
 
 const masker = createMasker(maskingConfig());
 
@@ -76,4 +76,28 @@ describe('watch stream masker', () => {
     const scalar = createWatchStreamMasker(masker);
     expect(() => scalar.write(Buffer.from('"ADDED"\n'))).toThrow(expect.objectContaining({ code: 'MASK_MALFORMED' }));
   });
+
+  it('masks events split at every byte, from Buffers or plain Uint8Array views, with escapes decoded first', () => {
+    const events = [
+      `{"type":"ADDED","object":{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"a\\"b"},"data":{"note":"\\u0041${SECRETS.awsKeyId.slice(1)}","k":"ü🔑\\\\"}}}`,
+      `{"type":"MODIFIED","object":{"kind":"Secret","apiVersion":"v1","metadata":{"name":"s"},"data":{"password":"${b64(SECRETS.dbPassword)}"},"type":"Opaque"}}`,
+    ];
+    const text = `${events.join('\n')}\n`;
+    expect(text).toContain('\\u0041KIA');
+    const expected = events.map((e) => `${JSON.stringify(masker.maskObject(JSON.parse(e)).value)}\n`).join('');
+    expect(expected).not.toContain(SECRETS.awsKeyId);
+    expect(findLeaks(expected)).toEqual([]);
+    const bytes = Buffer.from(text);
+    const backing = new Uint8Array(bytes.length + 16);
+    backing.set(bytes, 8);
+    const view = backing.subarray(8, 8 + bytes.length);
+    for (let at = 1; at < bytes.length; at++) {
+      for (const source of [bytes, view]) {
+        const stream = createWatchStreamMasker(masker);
+        expect(Buffer.from(maskAllChunks([source.subarray(0, at), source.subarray(at)], stream)).toString()).toBe(expected);
+        expect(stream.maskedCount).toBe(2);
+      }
+    }
+  });
 });
+
