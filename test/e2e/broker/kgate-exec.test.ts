@@ -151,6 +151,15 @@ test('exec passes stdin, output and the exit code through, masked', async () => 
   expect(r.stdout).not.toContain(AWS_KEY);
 });
 
+test('an interactive exec with a terminal (-it) gets a tty, reads what is typed and passes the exit code', async () => {
+  const run = startKgate(['exec', '--grant', 'operate', '--', kubectlPath, 'exec', '-it', '-n', 'staging', 'web', '--', 'sh', '-c', 'tty; read line; echo "typed=$line"; exit 4'], { env: env(), pty: true, timeoutMs: 60_000 });
+  await run.waitFor(/\/dev\/pts\/\d+/, 30_000);
+  run.write('hello-tty\n');
+  const r = await run.done;
+  expect(r.stdout).toContain('typed=hello-tty');
+  expect(r.code).toBe(4);
+});
+
 test('logs -f streams new lines until the command is stopped', async () => {
   const run = startKgate(['exec', '--grant', 'operate', '--', kubectlPath, 'logs', '-f', '--tail=1', '-n', 'staging', 'web'], { env: env(), timeoutMs: 60_000 });
   const [, first] = await run.waitFor(/staging web: GET \/healthz 200 seq=(\d+)/, 30_000);

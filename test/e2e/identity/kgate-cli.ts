@@ -21,6 +21,8 @@ export interface RunningKgate {
   /** Resolves with the first match of `pattern` in stdout + stderr (the pty merges them). */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   kill(signal?: NodeJS.Signals): void;
+  /** Types `data` (under a pty, as if at the keyboard). */
+  write(data: string): void;
 }
 
 /** Options of {@link startKgate}. */
@@ -63,6 +65,7 @@ export function startKgate(args: string[], options: KgateOptions): RunningKgate 
   return {
     done,
     kill: (signal: NodeJS.Signals = 'SIGTERM') => child.kill(signal),
+    write: (data: string) => void child.stdin.write(data),
     waitFor(pattern, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
         let finished = false;
