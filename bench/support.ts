@@ -12,6 +12,9 @@ import { startLoopbackListener } from '../src/broker/listener/server.js';
 import { openLocalCa } from '../src/broker/local-ca.js';
 import { createPipeline, type PipelineAuditRecord } from '../src/broker/pipeline/index.js';
 import { writeSessionKubeconfig } from '../src/broker/session-kubeconfig.js';
+import { createAuditSink } from '../src/broker/runtime/audit-sink.js';
+import { openSpool } from '../src/audit/spool.js';
+import { compileDetectors } from '../src/mask/detectors.js';
 import { defaultMasking, loadPolicy } from '../src/policy/schema/index.js';
 import { policyEnv, SAMPLE_POLICY } from '../test/sim/policy-server.js';
 import { startSimWorld, type SimWorld } from '../test/sim/world.js';
@@ -34,6 +37,8 @@ export interface BenchCluster {
   world: SimWorld;
   direct: Endpoint;
   broker: Endpoint;
+  /** The same broker with the audit trail `kgate exec` keeps: sealed events fsynced to the SQLite spool before each response completes. */
+  spooled: Endpoint;
   audits: PipelineAuditRecord[];
   close(): Promise<void>;
 }
@@ -67,8 +72,26 @@ export async function startBenchCluster(): Promise<BenchCluster> {
     closers.push(() => listener.close());
     const session = await writeSessionKubeconfig({ url: listener.url, caCertificate: ca.certificate, token: sessionToken, clusters: [{ name: 'sim' }] });
     closers.push(() => session.dispose());
+    const spool = openSpool(join(stateDir, 'audit', 'spool.db'), { maxBytes: 1 << 30, maxEvents: 10_000_000 });
+    closers.push(() => spool.close());
+    const sink = createAuditSink({ spool, session: 'bench', principal: { id: 'https://idp.example#alice', issuer: 'https://idp.example', subject: 'alice', name: 'alice', type: 'human', groups: [] }, cluster: 'sim', detectors: compileDetectors(defaultMasking().detectors), log: () => undefined });
+    const spooledPipeline = createPipeline({
+      upstream: { url: world.apiServer.url, ca: world.tls.ca.cert, token: async () => ({ token: world.adminToken, expiresAt: Date.now() + 3_600_000 }) },
+      principal: { issuer: 'https://idp.example', subject: 'alice', name: 'alice', type: 'human', groups: [], claims: {} },
+      cluster: 'sim',
+      rules: () => policy.rules,
+      masking: defaultMasking(),
+      onAudit: (record) => sink.complete(record),
+      onResponseStarted: (record) => sink.started(record),
+      admit: () => sink.admit(),
+      log: () => undefined,
+    });
+    closers.push(() => spooledPipeline.close());
+    const spooledListener = await startLoopbackListener({ ca, sessionTokens: [sessionToken], handler: spooledPipeline.handle, upgrade: spooledPipeline.upgrade });
+    closers.push(() => spooledListener.close());
     return {
       world,
+      spooled: { name: 'kgate broker + audit spool', url: spooledListener.url, ca: ca.certificate, token: sessionToken, kubeconfig: session.path },
       direct: { name: 'direct to the sim', url: world.apiServer.url, ca: world.tls.ca.cert, token: world.adminToken, kubeconfig: world.kubeconfig },
       broker: { name: 'kgate broker', url: listener.url, ca: ca.certificate, token: sessionToken, kubeconfig: session.path },
       audits,
