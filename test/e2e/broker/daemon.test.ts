@@ -1,6 +1,7 @@
 /**
- * The per-user broker daemon behind kubectl contexts, as an engineer's kubectl uses it: the
- * kubeconfig names the daemon's remembered port and runs bin/credential.js as the exec plugin.
+ * The per-user broker daemon behind kubectl contexts, as an engineer's kubectl uses it: contexts
+ * written by `kgate kubeconfig add` name the daemon's remembered port and run bin/credential.js
+ * as the exec plugin.
  * The first kubectl starts the daemon, which logs in (client credentials, no prompt) and gets a
  * grant; later ones reuse both. Checked: twenty kubectl processes at once make one daemon, one
  * login and one grant; stale control files and a killed daemon recover; a template that needs
@@ -11,20 +12,16 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { buildAuditEvent } from '../../../src/audit/event.js';
 import { openSpool } from '../../../src/audit/spool.js';
-import { brokerLayout, clusterServerUrl } from '../../../src/broker/daemon/layout.js';
-import { ensureBrokerPort } from '../../../src/broker/daemon/port.js';
-import { openLocalCa } from '../../../src/broker/local-ca.js';
+import { brokerLayout } from '../../../src/broker/daemon/layout.js';
 import { startSimPolicyServer, type SimPolicyServer } from '../../sim/policy-server.js';
 import { startSimWorld, type SimWorld } from '../../sim/world.js';
 import { kubectl, kubectlBinary, type KubectlResult } from '../../support/kubectl.js';
 import { runKgate } from '../identity/kgate-cli.js';
 import { apiAs, machineToken, personToken, until } from '../policy/support.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const SECRET = 'prod-S3cr3t-pa55word';
 
 let world: SimWorld;
@@ -50,22 +47,13 @@ function env(): Record<string, string | undefined> {
   };
 }
 
-/** A kubeconfig with one context per template, the way `kgate kubeconfig add` writes them. */
+/** A kubeconfig with one context per template, written by `kgate kubeconfig add` itself. */
 async function writeKubeconfig(): Promise<string> {
-  const port = await ensureBrokerPort(stateDir);
-  await openLocalCa(stateDir);
-  const user = (grant: string) => ({
-    name: grant,
-    user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: [join(ROOT, 'bin/credential.js'), '--cluster', world.clusterName, '--grant', grant], interactiveMode: 'IfAvailable', provideClusterInfo: false } },
-  });
   const file = join(sandbox, 'kubeconfig');
-  await writeFile(file, JSON.stringify({
-    apiVersion: 'v1', kind: 'Config',
-    clusters: [{ name: 'kgate', cluster: { server: clusterServerUrl(port, world.clusterName), 'certificate-authority': brokerLayout(stateDir).caCert } }],
-    users: [user('operate'), user('deploy')],
-    contexts: [{ name: 'operate', context: { cluster: 'kgate', user: 'operate' } }, { name: 'deploy', context: { cluster: 'kgate', user: 'deploy', namespace: 'apps' } }],
-    'current-context': 'operate',
-  }), { mode: 0o600 });
+  for (const [grant, extra] of [['operate', []], ['deploy', ['--namespace', 'apps']]] as const) {
+    const added = await kgate(['kubeconfig', 'add', '--kubeconfig', file, '--cluster', world.clusterName, '--grant', grant, '--context', grant, ...extra]);
+    expect({ code: added.code, stderr: added.stderr }).toEqual({ code: 0, stderr: '' });
+  }
   return file;
 }
 
