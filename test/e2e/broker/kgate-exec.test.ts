@@ -262,6 +262,23 @@ test('Ctrl-C while a grant waits for approval withdraws the request', async () =
   expect((grant.body as { state: string }).state).toBe('revoked');
 }, 60_000);
 
+test('a @kubernetes/client-node program under kgate exec: masked secrets and watch, exec held then denied, deletion refused', async () => {
+  const flows = join(HERE, 'fixtures', 'client-node-flows.ts');
+  const run = startKgate(['exec', '--grant', 'operate', '--', process.execPath, '--import', 'tsx', flows], { env: env({ WATCH_SECRET_VALUE: 'exec-test-pa55word' }), timeoutMs: 90_000 });
+  const [, approval] = await run.waitFor(/kgate approve (\S+)/, 60_000);
+  expect((await carol('POST', `/v1/approvals/${approval}/deny`, { reason: 'client-node test' })).status).toBe(200);
+  const r = await run.done;
+  expect(r.code).toBe(0);
+  const result = JSON.parse(r.stdout) as { secret: { data: Record<string, string> }; watch: { events: { name: string }[] }; execStaging: { stdout: string }; execProd: { stdout: string; error?: { message: string } }; deleteNamespace: { code?: number; message: string } };
+  expect(result.secret.data).toEqual({ username: 'KioqTUFTS0VEOnNlY3JldCoqKg==', password: 'KioqTUFTS0VEOnNlY3JldCoqKg==' });
+  expect(result.watch.events.map((e) => e.name)).toContain('watched-by-client-node');
+  expect(result.execStaging.stdout).toBe('hello-from-client-node\n');
+  expect(result.execProd.stdout).toBe('');
+  expect(result.deleteNamespace.code).toBe(403);
+  expect(result.deleteNamespace.message).toContain('no-namespace-deletion');
+  expect(leaks(r.stdout)).toEqual([]);
+}, 120_000);
+
 test('the MCP server answers through kgate exec with secrets masked and namespace deletion refused', async () => {
   const home = await mkdtemp(join(tmpdir(), 'kgate-mcp-'));
   const binary = join(dirname(createRequire(import.meta.url).resolve(`${MCP_PACKAGE}/package.json`)), 'bin', MCP_PACKAGE);
