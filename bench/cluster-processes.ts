@@ -1,0 +1,60 @@
+/**
+ * The broker latency benchmark's cluster with every server in its own process, as in reality: the
+ * sim (bench/sim-process.ts), the plain broker and the broker with the audit spool
+ * (bench/broker-process.ts, each in front of the sim), and `kubectl proxy`. The load generator
+ * stays in the calling process. `close` stops every child, and so does a failure while starting.
+ */
+import { readFile } from 'node:fs/promises';
+import type { BrokerProcessInfo } from './broker-process.js';
+import { startNodeChild } from './child.js';
+import type { SimProcessInfo } from './sim-process.js';
+import { startKubectlProxy, type Endpoint } from './support.js';
+
+/** The endpoints the load generator measures, and how to stop every process behind them. */
+export interface ProcessCluster {
+  direct: Endpoint;
+  broker: Endpoint;
+  /** The broker with the audit trail `kgate exec` keeps: sealed events fsynced to the SQLite spool before each response completes. */
+  spooled: Endpoint;
+  proxy: Endpoint;
+  close(): Promise<void>;
+}
+
+/** Starts the sim, then both brokers and `kubectl proxy` in front of it, each in a process of its own. */
+export async function startProcessCluster(): Promise<ProcessCluster> {
+  const closers: (() => Promise<unknown>)[] = [];
+  const close = async () => {
+    for (const closer of closers.splice(0).reverse()) await closer().catch(() => undefined);
+  };
+  try {
+    const sim = await startNodeChild<SimProcessInfo>('sim-process.ts', [], { name: 'sim' });
+    closers.push(sim.stop);
+    const { apiServer, caFile, adminToken, kubeconfig, env } = sim.ready;
+    const brokerEnv = { ...process.env, ...env, BENCH_UPSTREAM_URL: apiServer, BENCH_UPSTREAM_CA_FILE: caFile, BENCH_UPSTREAM_TOKEN: adminToken };
+    const startBroker = async (name: string, args: string[]): Promise<Endpoint> => {
+      const broker = await startNodeChild<BrokerProcessInfo>('broker-process.ts', args, { name, env: brokerEnv });
+      closers.push(broker.stop);
+      return { name, url: broker.ready.url, ca: broker.ready.ca, token: broker.ready.sessionToken, kubeconfig: broker.ready.kubeconfig };
+    };
+    const startProxy = async (): Promise<Endpoint> => {
+      const proxy = await startKubectlProxy(kubeconfig);
+      closers.push(proxy.close);
+      return { name: 'kubectl proxy', url: proxy.url, kubeconfig };
+    };
+    // Settle all three before failing, so a child that started after another failed is still stopped.
+    const started = await Promise.allSettled([startBroker('kgate broker', []), startBroker('kgate broker + audit spool', ['--audit-spool']), startProxy()]);
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [broker, spooled, proxy] = started.map((result) => (result as PromiseFulfilledResult<Endpoint>).value) as [Endpoint, Endpoint, Endpoint];
+    return {
+      direct: { name: 'direct to the sim', url: apiServer, ca: await readFile(caFile, 'utf8'), token: adminToken, kubeconfig },
+      broker,
+      spooled,
+      proxy,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
