@@ -1,7 +1,10 @@
 /**
- * The broker's exec/attach relay and the refusal of streams it cannot record (SPDY, port-forward).
+ * The broker's exec/attach and port-forward relays, and the refusal of streams they cannot decode
+ * (SPDY, and port-forward outside the WebSocket channel protocol).
  */
 export { relayExec } from './relay.js';
+export { relayPortForward } from './port-forward-relay.js';
+export type { RelayPortForwardOptions, PortForwardSessionSummary } from './port-forward-relay.js';
 export type { RelayExecOptions, ExecSessionSummary } from './relay.js';
 export type { ExecRecorder } from './session.js';
 export type { ExecExit } from './frames.js';

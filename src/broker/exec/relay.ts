@@ -10,12 +10,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
-import type { WebSocket } from 'ws';
 import { negotiateProtocol } from '../../kube/channels.js';
 import type { ChannelProtocol } from '../../kube/channels.js';
 import { badRequest, statusResponse } from '../../kube/status.js';
 import type { Detector } from '../../mask/detectors.js';
+import { acceptClient, handshakeProblem, offeredProtocols } from './client-handshake.js';
 import { parseExecTarget } from './exec-target.js';
 import type { ExecTarget } from './exec-target.js';
 import { writeRawStatus as writeUpgradeRefusal } from '../raw-response.js';
@@ -24,7 +23,7 @@ import { createOutputMasker } from './output-masker.js';
 import type { RecentRefusals } from './refusal-memory.js';
 import { pumpSession } from './session.js';
 import type { ExecRecorder, SessionOutcome } from './session.js';
-import { MAX_MESSAGE_BYTES, openUpstream } from './upstream.js';
+import { openUpstream } from './upstream.js';
 import type { UpstreamTarget } from './upstream.js';
 
 /** What {@link relayExec} needs for one upgrade request. */
@@ -72,49 +71,6 @@ export interface ExecSessionSummary {
   /** The HTTP status the client got when its upgrade was refused (by the apiserver or the relay). */
   refusedWith?: number;
   error?: string;
-}
-
-const protocolHeaders = new WeakMap<IncomingMessage, string>();
-const server = new WebSocketServer({
-  noServer: true,
-  perMessageDeflate: false,
-  clientTracking: false,
-  maxPayload: MAX_MESSAGE_BYTES,
-  handleProtocols: (_offered, req) => protocolHeaders.get(req) || false,
-});
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
-
-function offeredProtocols(req: IncomingMessage): string[] {
-  const header = req.headers['sec-websocket-protocol'];
-  return (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((p) => p.trim()).filter((p) => p !== '');
-}
-
-/**
- * Problems `ws` would refuse the client's handshake for, checked before the apiserver is asked,
- * so a malformed handshake never starts a command upstream.
- */
-function handshakeProblem(req: IncomingMessage): string | undefined {
-  if (req.method !== 'GET') return `a WebSocket upgrade must be a GET, not ${req.method}`;
-  if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return 'pods/exec and pods/attach need a WebSocket upgrade';
-  if (req.headers['sec-websocket-version'] !== '13') return 'unsupported Sec-WebSocket-Version (13 is required)';
-  if (!WEBSOCKET_KEY.test(req.headers['sec-websocket-key'] ?? '')) return 'missing or invalid Sec-WebSocket-Key';
-  if (!offeredProtocols(req).every((p) => TOKEN.test(p))) return 'invalid Sec-WebSocket-Protocol header';
-  return undefined;
-}
-
-function acceptClient(req: IncomingMessage, socket: Duplex, head: Buffer, header: string): Promise<WebSocket | undefined> {
-  return new Promise((resolve) => {
-    if (socket.destroyed || !socket.writable) return resolve(undefined);
-    const onClose = (): void => resolve(undefined);
-    socket.once('close', onClose);
-    protocolHeaders.set(req, header);
-    server.handleUpgrade(req, socket, head, (ws) => {
-      socket.off('close', onClose);
-      resolve(ws);
-    });
-  });
 }
 
 function skeleton(target: ExecTarget | undefined, startedAt: Date): Omit<ExecSessionSummary, 'endedAt' | 'protocol'> {

@@ -9,9 +9,10 @@ import type { WebSocket } from 'ws';
 import { CHANNEL_CLOSE, CHANNEL_ERROR, encodeFrame } from '../../kube/channels.js';
 import type { ChannelProtocol } from '../../kube/channels.js';
 import { sendWithBackpressure } from './backpressure.js';
-import { clientFrameAction, closeToForward, exitFromStatus, exitWithoutStatus, upstreamFrameAction } from './frames.js';
+import { clientFrameAction, exitFromStatus, exitWithoutStatus, upstreamFrameAction } from './frames.js';
 import type { ExecExit, RawMessage } from './frames.js';
 import type { OutputMasker } from './output-masker.js';
+import { bridgeSockets, closeSocket } from './socket-pair.js';
 
 /**
  * Receives a session as it happens, asciicast-friendly: output is always the masked text; input
@@ -49,20 +50,12 @@ export interface SessionOutcome {
   error?: string;
 }
 
-/** After one side closed, how long the other gets to finish its closing handshake. */
-const CLOSE_GRACE_MS = 5_000;
 const EMPTY = new Uint8Array(0);
 
-function closeSocket(ws: WebSocket, code: number, reason: string): void {
-  if (ws.readyState === ws.CONNECTING || ws.readyState === ws.OPEN) ws.close(code, reason);
-}
-
 /** Runs the session until both sockets are closed. */
-export function pumpSession(opts: SessionOptions): Promise<SessionOutcome> {
+export async function pumpSession(opts: SessionOptions): Promise<SessionOutcome> {
   const { client, upstream, protocol, output, recorder, log } = opts;
   const outcome: SessionOutcome = { bytesIn: 0, bytesOut: 0, maskedCount: 0, closeCode: null };
-  let clientClosed = false;
-  let upstreamClosed = false;
   let failed = false;
 
   const fail = (why: string): void => {
@@ -166,50 +159,19 @@ export function pumpSession(opts: SessionOptions): Promise<SessionOutcome> {
     }
   };
 
-  return new Promise((resolve) => {
-    let graceTimer: NodeJS.Timeout | undefined;
-    const maybeDone = (): void => {
-      if (clientClosed && upstreamClosed) {
-        clearTimeout(graceTimer);
-        outcome.maskedCount = output.maskedCount;
-        resolve(outcome);
-        return;
-      }
-      graceTimer ??= setTimeout(() => {
-        if (!clientClosed) client.terminate();
-        if (!upstreamClosed) upstream.terminate();
-      }, CLOSE_GRACE_MS);
-      graceTimer.unref();
-    };
-
-    upstream.on('message', onUpstreamMessage);
-    client.on('message', onClientMessage);
-    upstream.on('error', (error) => {
-      outcome.error ??= `apiserver connection: ${error.message}`;
-    });
-    client.on('error', (error) => {
-      outcome.error ??= `client connection: ${error.message}`;
-    });
-    upstream.on('close', (code, reason) => {
-      upstreamClosed = true;
-      outcome.closeCode = code;
+  const closeCode = await bridgeSockets(client, upstream, {
+    onClientMessage,
+    onUpstreamMessage,
+    onUpstreamClose: (code) => {
       if (!failed) flushOutput();
       const exit = exitWithoutStatus(protocol, code);
       if (exit) settleExit(exit);
-      if (code !== 1000 && code !== 1005 && !clientClosed) outcome.error ??= `the apiserver closed the session with code ${code}`;
-      const forward = closeToForward(code, reason.toString('utf8'));
-      // A socket paused for backpressure must be read again to finish its closing handshake.
-      if (client.isPaused) client.resume();
-      closeSocket(client, forward.code, forward.reason);
-      maybeDone();
-    });
-    client.on('close', (code, reason) => {
-      clientClosed = true;
-      const forward = closeToForward(code, reason.toString('utf8'), 1001);
-      if (upstream.isPaused) upstream.resume();
-      closeSocket(upstream, forward.code, forward.reason);
-      maybeDone();
-    });
-    upstream.resume();
+    },
+    noteError: (error) => {
+      outcome.error ??= error;
+    },
   });
+  outcome.closeCode = closeCode;
+  outcome.maskedCount = output.maskedCount;
+  return outcome;
 }

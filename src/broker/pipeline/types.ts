@@ -3,7 +3,7 @@
  * {@link PipelineAuditRecord} per request or exec session through `onAudit`; whoever wires the
  * broker turns those into the audit log.
  */
-import type { ExecRecorder, ExecSessionSummary } from '../exec/index.js';
+import type { ExecRecorder, ExecSessionSummary, PortForwardSessionSummary } from '../exec/index.js';
 import type { RequestInfo } from '../../kube/request-info.js';
 import type { StatusResponse } from '../../kube/status.js';
 import type { GuardrailRule, MaskingConfig, Principal } from '../../policy/types.js';
@@ -48,6 +48,8 @@ export interface PipelineAuditRecord {
   /** A short reason for refusals and failures; never a body value or token. */
   error?: string;
   exec?: ExecSessionSummary;
+  /** The port-forward session: ports and bytes each way; its payload is never masked or recorded. */
+  portForward?: PortForwardSessionSummary;
   /** The per-request approval that released (or refused) a held request. */
   approvalId?: string;
   /** The id the exec session's recording was stored under. */

@@ -1,11 +1,12 @@
 /**
- * Upgrade requests: only pods/exec and pods/attach over WebSocket are served, through the exec
- * relay, after the same canonicalisation and guardrails as every other request. SPDY and
- * port-forward are refused (they cannot be recorded); every refusal is a Status on the raw socket.
+ * Upgrade requests: pods/exec and pods/attach over WebSocket are served through the exec relay,
+ * pods/portforward over the WebSocket channel protocol through the port-forward relay, after the
+ * same canonicalisation and guardrails as every other request. SPDY and the port-forward tunnel
+ * are refused (the relays cannot decode them); every refusal is a Status on the raw socket.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { relayExec, refuseUnrecordableStream, type ExecSessionSummary, type RecentRefusals } from '../exec/index.js';
+import { relayExec, relayPortForward, refuseUnrecordableStream, type ExecSessionSummary, type PortForwardSessionSummary, type RecentRefusals } from '../exec/index.js';
 import { writeRawStatus } from '../raw-response.js';
 import { badRequest, type StatusResponse } from '../../kube/status.js';
 import type { Detector } from '../../mask/detectors.js';
@@ -38,6 +39,7 @@ export interface UpgradeResult {
   maskedCount: number;
   error?: string;
   exec?: ExecSessionSummary;
+  portForward?: PortForwardSessionSummary;
   recordingId?: string;
 }
 
@@ -46,17 +48,36 @@ function refuse(socket: Duplex, status: StatusResponse, outcome: PipelineOutcome
   return { outcome, statusCode: status.code, maskedCount: 0, error };
 }
 
+/** Relays a port-forward: audited by its summary, never recorded (the payload is opaque). */
+async function servePortForward(req: IncomingMessage, socket: Duplex, head: Buffer, canonicalUrl: string, token: string, ctx: UpgradeContext): Promise<UpgradeResult> {
+  const summary = await relayPortForward({
+    req, socket, head, canonicalUrl,
+    upstream: { url: ctx.upstream.url, ca: ctx.upstream.ca, token },
+    log: ctx.log,
+    ...(ctx.onOpen ? { onOpen: ctx.onOpen } : {}),
+    now: ctx.now,
+  });
+  return {
+    outcome: summary.refusedWith ? 'upstream-error' : 'forwarded',
+    statusCode: summary.refusedWith ?? 101,
+    maskedCount: 0,
+    portForward: summary,
+    ...(summary.error ? { error: summary.error } : {}),
+  };
+}
+
 /** Serves one admitted, canonical upgrade request. */
 export async function serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, ctx: UpgradeContext): Promise<UpgradeResult> {
   const { classified, decision } = ctx;
   const { info } = classified;
-  if (classified.route !== 'connect') return refuse(socket, badRequest('kgate serves protocol upgrades only for pods/exec and pods/attach'), 'refused', 'upgrade to a non-connect URL');
+  if (classified.route !== 'connect') return refuse(socket, badRequest('kgate serves protocol upgrades only for pods/exec, pods/attach and pods/portforward'), 'refused', 'upgrade to a non-connect URL');
   if (ctx.refusal) return refuse(socket, ctx.refusal, decision.effect === 'approve' ? 'approval-required' : 'denied', decision.rule ?? 'guardrail');
   const canonicalUrl = classified.canonical.url;
   if (refuseUnrecordableStream({ req, socket, canonicalUrl, subresource: info.subresource, pod: info.name, refusals: ctx.refusals, log: ctx.log })) {
-    return { outcome: 'refused', statusCode: 403, maskedCount: 0, error: 'unrecordable stream (SPDY or port-forward)' };
+    return { outcome: 'refused', statusCode: 403, maskedCount: 0, error: 'unrecordable stream (SPDY, or port-forward outside the WebSocket channel protocol)' };
   }
   const token = await ctx.token();
+  if (info.subresource === 'portforward') return servePortForward(req, socket, head, canonicalUrl, token, ctx);
   const recording = ctx.record?.();
   const summary = await relayExec({
     req, socket, head, canonicalUrl,

@@ -2,7 +2,7 @@
  * The audit Event of one pipeline record: the canonical URL (never the raw one), RequestInfo as
  * the objectRef, the status the client got, and kgate's facts — principal, grant, rule, decision,
  * approval, masked count, recording — plus the exec session's command, container, tty, duration
- * and exit code.
+ * and exit code, or the port-forward session's ports and bytes each way.
  */
 import { buildAuditEvent, objectRefOf, type AuditDecision, type AuditEvent, type AuditStage } from '../../audit/event.js';
 import type { Detector } from '../../mask/detectors.js';
@@ -28,6 +28,15 @@ export const EXEC_ANNOTATIONS = {
   outcome: 'kgate.dev/outcome',
 } as const;
 
+export const PORT_FORWARD_ANNOTATIONS = {
+  ports: 'kgate.dev/portforward-ports',
+  bytesIn: 'kgate.dev/portforward-bytes-in',
+  bytesOut: 'kgate.dev/portforward-bytes-out',
+  /** Always "false": forwarded traffic is opaque and passes unmasked and unrecorded. */
+  masked: 'kgate.dev/portforward-masked',
+  durationMs: 'kgate.dev/portforward-duration-ms',
+} as const;
+
 function decisionOf(record: Omit<PipelineAuditRecord, 'endedAt'>): AuditDecision {
   if (record.decision === 'none') return 'error';
   if (record.decision === 'approve') return record.approvalId && record.outcome !== 'approval-required' ? 'allow' : 'approve';
@@ -36,6 +45,14 @@ function decisionOf(record: Omit<PipelineAuditRecord, 'endedAt'>): AuditDecision
 
 function annotations(record: Omit<PipelineAuditRecord, 'endedAt'>, detectors: readonly Detector[], endedAt?: Date): Record<string, string> {
   const out: Record<string, string> = { [EXEC_ANNOTATIONS.outcome]: record.outcome };
+  const forward = record.portForward;
+  if (forward) {
+    out[PORT_FORWARD_ANNOTATIONS.ports] = forward.ports.join(',');
+    out[PORT_FORWARD_ANNOTATIONS.bytesIn] = String(forward.bytesIn);
+    out[PORT_FORWARD_ANNOTATIONS.bytesOut] = String(forward.bytesOut);
+    out[PORT_FORWARD_ANNOTATIONS.masked] = 'false';
+    if (endedAt) out[PORT_FORWARD_ANNOTATIONS.durationMs] = String(forward.endedAt.getTime() - forward.startedAt.getTime());
+  }
   const exec = record.exec;
   if (!exec) return out;
   out[EXEC_ANNOTATIONS.command] = JSON.stringify(maskWords(exec.command, detectors));

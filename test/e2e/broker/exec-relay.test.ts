@@ -198,7 +198,7 @@ describe('kubectl exec through the relay', () => {
   it('refuses port-forward, over the WebSocket tunnel too', async () => {
     const result = await kubectl(['port-forward', 'web', '18080:80'], { kubeconfig, timeoutMs: 15_000 });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('kgate does not support pods/portforward yet');
+    expect(result.stderr).toContain('kgate relays pods/portforward only over the WebSocket channel protocol');
     expect(relayLog).toContainEqual(expect.stringMatching(/refused WebSocket pods\/portforward upgrade for web with 403/));
     expect(relayLog).toContainEqual(expect.stringMatching(/refused SPDY pods\/portforward upgrade for web with 403/));
   });

@@ -1,6 +1,7 @@
 /**
  * The pod runtime of the simulated kube-apiserver: a simulated node that runs every stored pod's
- * containers as real local processes, serves their logs, and serves exec/attach over WebSocket.
+ * containers as real local processes, serves their logs, and serves exec/attach and port-forward
+ * over WebSocket.
  *
  * The REST core calls it after authentication and authorization:
  * - `handleLog` for `GET /api/v1/namespaces/{ns}/pods/{name}/log` (it may throw StatusError

@@ -17,6 +17,8 @@ export interface ContainerSpec {
   stdin?: boolean;
   stdinOnce?: boolean;
   tty?: boolean;
+  /** Declared ports; the sim forwards only these (port-forward-options.ts). */
+  ports?: { containerPort: number; name?: string; protocol?: string }[];
 }
 
 export interface EnvVar {

@@ -1,8 +1,8 @@
 /**
  * Upgrade requests on pods/exec, pods/attach and pods/portforward. Validation happens first and
  * identically for every transport, so kubectl's SPDY fallback reports the same error the
- * WebSocket attempt got. WebSocket exec/attach is served; SPDY/3.1 and port-forward (SPDY
- * inside, even over WebSocket) are refused with a 400 Status: the sim has no SPDY framing.
+ * WebSocket attempt got. WebSocket exec/attach is served and SPDY/3.1 refused with a 400 Status
+ * (the sim has no SPDY framing); port-forward has its own handler (port-forward-handler.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -12,6 +12,7 @@ import { internalErrorStatus } from './exec-status.js';
 import { runAttach } from './attach-command.js';
 import { runExec } from './exec-command.js';
 import type { PodSupervisor } from './pod-supervisor.js';
+import { PortForwardUpgrades } from './port-forward-handler.js';
 import { chooseContainer, getPod, type ContainerSpec, type PodObject } from './pod-target.js';
 import { parseStreamOptions, type StreamOptions } from './stream-options.js';
 import { StreamSession } from './stream-session.js';
@@ -60,14 +61,18 @@ export class StreamUpgrades {
     handleProtocols: (offered) => negotiateChannelProtocol([...offered])?.name ?? false,
   });
   private readonly live = new Set<() => unknown>();
+  private readonly portForwards: PortForwardUpgrades;
 
   constructor(
     private readonly supervisor: PodSupervisor,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    this.portForwards = new PortForwardUpgrades(log);
+  }
 
   handle(ctx: UpgradeContext): void {
     ctx.socket.on('error', () => undefined);
+    if (ctx.info.subresource === 'portforward') return this.portForwards.handle(ctx);
     try {
       const target = this.validateAny(ctx);
       const offered = offeredProtocols(ctx.req.headers['sec-websocket-protocol']);
@@ -86,11 +91,7 @@ export class StreamUpgrades {
 
   /** Same checks for every transport, then the transport itself: only WebSocket exec/attach is served. */
   private validateAny(ctx: UpgradeContext): StreamTarget {
-    const { subresource, namespace, name } = ctx.info;
-    if (subresource === 'portforward') {
-      getPod(ctx.store, namespace, name);
-      throw new StatusError(400, 'BadRequest', 'port forwarding is not supported by the simulated kube-apiserver');
-    }
+    const { subresource } = ctx.info;
     if (subresource !== 'exec' && subresource !== 'attach') throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     const target = validate(ctx, this.supervisor);
     if (!isWebSocket(ctx.req)) throw spdyRefusal(ctx);
@@ -100,7 +101,7 @@ export class StreamUpgrades {
   async close(): Promise<void> {
     const cleanups = [...this.live];
     this.live.clear();
-    await Promise.all(cleanups.map((cleanup) => cleanup()));
+    await Promise.all([...cleanups.map((cleanup) => cleanup()), this.portForwards.close()]);
     for (const client of this.wss.clients) client.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }

@@ -66,3 +66,19 @@ describe('createAuditSink', () => {
     expect(refusal!.body).toContain('audit spool is full');
   });
 });
+
+describe('port-forward sessions', () => {
+  it('carry their ports and byte counts, and say the payload was not masked', async () => {
+    const sink = createAuditSink({ spool: await open(100), session: 's-4', principal, cluster: 'c', detectors, log: () => undefined });
+    const startedAt = new Date(Date.now() - 1500);
+    await sink.complete(record({
+      statusCode: 101, maskedCount: 0,
+      portForward: { subresource: 'portforward', namespace: 'staging', pod: 'web', ports: [8080, 9090], protocol: 'v4.channel.k8s.io', startedAt, endedAt: new Date(startedAt.getTime() + 1500), bytesIn: 25, bytesOut: 40, masked: false, portErrors: [], closeCode: 1000 },
+    }));
+    const [event] = spool.pending(1).map((e) => e.event);
+    expect(event!.annotations).toMatchObject({
+      'kgate.dev/portforward-ports': '8080,9090', 'kgate.dev/portforward-bytes-in': '25', 'kgate.dev/portforward-bytes-out': '40',
+      'kgate.dev/portforward-masked': 'false', 'kgate.dev/portforward-duration-ms': '1500',
+    });
+  });
+});
