@@ -390,7 +390,7 @@ describe('raw WebSocket protocols', () => {
       Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol': 'SPDY/3.1+portforward.k8s.io',
     });
     expect(portForward.status).toBe(400);
-    expect(JSON.parse(portForward.body)).toMatchObject({ kind: 'Status', message: 'port forwarding is not supported by the simulated kube-apiserver' });
+    expect(JSON.parse(portForward.body)).toMatchObject({ kind: 'Status', message: 'the simulated kube-apiserver serves port forwarding only over the WebSocket channel protocol, not SPDY' });
   });
 });
 

@@ -32,7 +32,7 @@ export class PortForwardUpgrades {
     try {
       const { namespace, name } = ctx.info;
       const pod = getPod(ctx.store, namespace, name);
-      if (!isChannelWebSocket(ctx.req)) throw new StatusError(400, 'BadRequest', 'port forwarding is not supported by the simulated kube-apiserver');
+      if (!isChannelWebSocket(ctx.req)) throw new StatusError(400, 'BadRequest', 'the simulated kube-apiserver serves port forwarding only over the WebSocket channel protocol, not SPDY');
       const phase = pod.status?.phase;
       if (phase === 'Succeeded' || phase === 'Failed') throw new StatusError(400, 'BadRequest', `cannot port-forward to a completed pod; current phase is ${phase}`);
       const ports = parsePorts(ctx.query);
