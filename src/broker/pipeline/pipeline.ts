@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
-import { isPortForwardTunnel, isSpdyUpgrade, RecentRefusals } from '../exec/index.js';
+import { RecentRefusals, unrecordableStreamRefusal } from '../exec/index.js';
 import type { RequestContext } from '../listener/server.js';
 import { writeRawStatus } from '../raw-response.js';
 import { badRequest, forbidden, requestEntityTooLarge, statusResponse, type StatusResponse } from '../../kube/status.js';
@@ -213,10 +213,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const classified = classifyRequest(canonical.request, req.headers);
     const decision = decide(classified);
     Object.assign(audit, { canonicalUrl: canonical.request.url, info: classified.info, decision: decision.effect, ...(decision.rule ? { rule: decision.rule } : {}) });
-    // SPDY and port-forward tunnels are refused whatever is decided (they cannot be recorded), so
-    // they are never held: the SPDY retry kubectl makes after a refused WebSocket gets that
-    // WebSocket's refusal again, not a second approval request.
-    const unrecordable = isSpdyUpgrade(req) || isPortForwardTunnel(req);
+    // Streams kgate cannot relay (SPDY, kubectl's port-forward tunnel, a port-forward without a
+    // channel protocol) are refused whatever is decided, so they are never held: the SPDY retry
+    // kubectl makes after a refused WebSocket gets that WebSocket's refusal again, not a second
+    // approval request.
+    const unrecordable = unrecordableStreamRefusal(req, { subresource: classified.info.subresource, pod: classified.info.name }) !== undefined;
     const replayed = unrecordable ? refusals.take(canonical.request.url) : undefined;
     if (replayed) {
       writeRawStatus(socket, replayed);

@@ -213,6 +213,13 @@ test('a WebSocket without a port-forward channel protocol is refused, naming the
   expect(refused).toMatchObject({ ok: false, status: 403, body: { message: expect.stringContaining('only over the WebSocket channel protocol (v4.channel.k8s.io, v4.base64.channel.k8s.io)') } });
 });
 
+test('a port-forward that would be refused anyway is not held for approval first', async () => {
+  const holds = held.length;
+  const refused = await openForward(forwardUrl('staging', HELD_POD, [upperPort]), ['v5.channel.k8s.io']);
+  expect(refused).toMatchObject({ ok: false, status: 403 });
+  expect(held.length).toBe(holds);
+});
+
 test('SPDY port-forward is refused with a Status naming what kubectl users should expect', async () => {
   const url = new URL(forwardUrl('staging', POD, [upperPort]).replace(/^wss/, 'https'));
   const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
