@@ -52,15 +52,27 @@ export default class Session extends KgateCommand<void> {
       const { runBrokeredShell } = await import('../session/brokered-shell.js');
       const started = Date.now();
       let audit = 'not flushed';
+      const extensions: string[] = [];
+      const again = {
+        cluster: grant.cluster, grant: grant.template, ttl: `${Math.round(grant.ttlMs / 1000)}s`,
+        // A cluster-wide grant is asked for as the template's default ("*" is not a name to ask for).
+        ...(grant.namespaces.includes('*') ? {} : { namespaces: grant.namespaces }),
+        ...(grant.reason ? { reason: grant.reason } : {}),
+      };
       try {
-        const result = await runBrokeredShell({ client, grant, shell: process.env.SHELL || '/bin/sh', namespace: flags.namespace?.[0], verbose: flags.verbose, status });
+        const result = await runBrokeredShell({
+          client, grant, shell: process.env.SHELL || '/bin/sh', namespace: flags.namespace?.[0], verbose: flags.verbose, status,
+          extend: { request: again, onRequested: (id) => extensions.push(id) },
+        });
         process.exitCode = result.exitCode;
         audit = result.unshipped ? `${result.unshipped} audit events wait in the local spool for the next run` : 'audit trail shipped';
       } finally {
         const released = created
           ? await client.revokeGrant(grant.id, 'kgate session ended').then(() => 'released', (error: Error) => `not released (${error.message}); it expires on its own`)
           : 'kept (you held it before the session)';
-        status(`kgate: session on ${grant.cluster}/${grant.template} ended after ${formatRemaining(Date.now() - started)}; grant ${grant.id} ${released}; ${audit}.`);
+        for (const id of extensions) await client.revokeGrant(id, 'kgate session ended').catch(() => undefined);
+        const extended = extensions.length ? ` (and ${extensions.length} extension grant${extensions.length === 1 ? '' : 's'})` : '';
+        status(`kgate: session on ${grant.cluster}/${grant.template} ended after ${formatRemaining(Date.now() - started)}; grant ${grant.id}${extended} ${released}; ${audit}.`);
       }
     } finally {
       await client.close();

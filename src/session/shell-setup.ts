@@ -35,9 +35,11 @@ export function promptMarker(s: Pick<ShellSession, 'cluster' | 'template'>): str
   return `(kgate:${s.cluster}/${s.template})`;
 }
 
-// Shared by bash and zsh: the time left, from the expiry kgate passes in the environment.
+// Shared by bash and zsh: the time left, from the expiry file kgate rewrites when it extends the
+// session, else the expiry it passed in the environment.
 const LEFT_FUNCTION = `__kgate_left() {
-  local s=$(( KGATE_SESSION_EXPIRES - \${EPOCHSECONDS:-$(date +%s)} ))
+  local e=$(cat "$KGATE_SESSION_EXPIRES_FILE" 2>/dev/null)
+  local s=$(( \${e:-$KGATE_SESSION_EXPIRES} - \${EPOCHSECONDS:-$(date +%s)} ))
   if (( s <= 0 )); then printf 'expired'
   elif (( s >= 3600 )); then printf '%dh%02dm' $(( s / 3600 )) $(( s % 3600 / 60 ))
   elif (( s >= 60 )); then printf '%dm' $(( s / 60 ))
@@ -49,7 +51,7 @@ const LEFT_FUNCTION = `__kgate_left() {
 export function shellPlan(s: ShellSession, dir: string, env: NodeJS.ProcessEnv): ShellPlan {
   const marker = promptMarker(s);
   const markerWithTime = `${marker.slice(0, -1)} $(__kgate_left)) `;
-  const common = { KGATE_SESSION: s.grantId, KGATE_SESSION_EXPIRES: String(Math.floor(s.expiresAt / 1000)) };
+  const common = { KGATE_SESSION: s.grantId, KGATE_SESSION_EXPIRES: String(Math.floor(s.expiresAt / 1000)), KGATE_SESSION_EXPIRES_FILE: join(dir, 'expires') };
   const name = basename(s.shell);
   if (name === 'bash') {
     const rc = [
@@ -81,6 +83,8 @@ export function shellPlan(s: ShellSession, dir: string, env: NodeJS.ProcessEnv):
 export interface PreparedShell {
   argv: string[];
   env: Record<string, string>;
+  /** Tells the prompt about a new expiry (the session moved onto a fresh grant). */
+  setExpiry(expiresAt: number): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -89,5 +93,10 @@ export async function prepareShell(s: ShellSession, env: NodeJS.ProcessEnv = pro
   const dir = await mkdtemp(join(tmpdir(), 'kgate-shell-'));
   const plan = shellPlan(s, dir, env);
   for (const [file, content] of Object.entries(plan.files)) await writeFile(join(dir, file), content, { mode: 0o600 });
-  return { argv: plan.argv, env: plan.env, dispose: () => rm(dir, { recursive: true, force: true }) };
+  return {
+    argv: plan.argv,
+    env: plan.env,
+    setExpiry: (expiresAt) => writeFile(join(dir, 'expires'), `${Math.floor(expiresAt / 1000)}\n`, { mode: 0o600 }),
+    dispose: () => rm(dir, { recursive: true, force: true }),
+  };
 }

@@ -29,6 +29,8 @@ import { serveUpgrade } from './upgrade.js';
 export interface Pipeline {
   handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void>;
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, ctx: RequestContext): Promise<void>;
+  /** Drops the cached upstream token: the next request mints one (e.g. for a fresh grant). */
+  renewCredential(): void;
   /** Waits for running handlers to finish their audit records, then closes the upstream pool. */
   close(): Promise<void>;
 }
@@ -249,6 +251,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   return {
     handle: track(handle),
     upgrade: track(upgrade),
+    renewCredential: () => tokens.invalidate(),
     close: async () => {
       await Promise.allSettled([...inflight]);
       await forwarder.close();

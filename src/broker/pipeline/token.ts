@@ -13,6 +13,8 @@ export interface TokenSource {
   current(): Promise<string>;
   /** Fetches a new token (after a 401), shared by callers that ask at the same time. */
   refresh(): Promise<string>;
+  /** Forgets the cached token, so the next request fetches one (the grant behind it changed). */
+  invalidate(): void;
 }
 
 /** Caches what `fetch` returns until `EXPIRY_SKEW_MS` before its expiry. */
@@ -36,5 +38,8 @@ export function createTokenSource(fetch: () => Promise<UpstreamToken>, now: () =
   return {
     current: () => (cached && cached.expiresAt - EXPIRY_SKEW_MS > now() ? Promise.resolve(cached.token) : refresh()),
     refresh,
+    invalidate: () => {
+      cached = undefined;
+    },
   };
 }

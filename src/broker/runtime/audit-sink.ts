@@ -19,6 +19,8 @@ export interface AuditSink {
   started(record: Omit<PipelineAuditRecord, 'endedAt'>): void;
   /** A 503 Status while the spool cannot take more events. */
   admit(): StatusResponse | undefined;
+  /** Names `grantId` in later events (a session extended onto a fresh grant). */
+  useGrant(grantId: string): void;
 }
 
 export interface AuditSinkOptions extends AuditContext {
@@ -31,6 +33,7 @@ export interface AuditSinkOptions extends AuditContext {
 /** Creates the sink of one broker session. */
 export function createAuditSink(options: AuditSinkOptions): AuditSink {
   const chain = createAuditChain(options.session);
+  const context: AuditContext = { principal: options.principal, cluster: options.cluster, detectors: options.detectors, ...(options.grant ? { grant: options.grant } : {}) };
   const commit = async (event: AuditEvent): Promise<void> => {
     try {
       await options.spool.append(chain.seal(event));
@@ -41,8 +44,11 @@ export function createAuditSink(options: AuditSinkOptions): AuditSink {
   };
   return {
     chain,
-    complete: (record) => commit(auditEventOf(record, 'ResponseComplete', options)),
-    started: (record) => void commit(auditEventOf(record, 'ResponseStarted', options)).catch(() => undefined),
+    complete: (record) => commit(auditEventOf(record, 'ResponseComplete', context)),
+    started: (record) => void commit(auditEventOf(record, 'ResponseStarted', context)).catch(() => undefined),
+    useGrant: (grantId) => {
+      context.grant = grantId;
+    },
     admit() {
       const stats = options.spool.stats();
       if (stats.pending < stats.maxEvents && stats.bytes < stats.maxBytes) return undefined;

@@ -29,7 +29,13 @@ export interface ClusterSessionOptions {
 }
 
 export interface ClusterSession {
-  grant: GrantView;
+  /** The grant requests are made under now. */
+  readonly grant: GrantView;
+  /**
+   * Moves the session onto `next`, a fresh active grant for the same cluster (an extension):
+   * tokens minted from now on, and audit events, belong to it.
+   */
+  useGrant(next: GrantView): void;
   pipeline: Pipeline;
   /** The audit chain's session id. */
   session: string;
@@ -50,6 +56,7 @@ export async function openClusterSession(options: ClusterSessionOptions): Promis
   const session = randomUUID();
   const detectors = compileDetectors(rules.masking.detectors);
   const sink = createAuditSink({ spool: options.spool, session, principal: grant.principal, cluster: grant.cluster, grant: grant.id, detectors, log });
+  let current = grant;
   let unused: typeof first | undefined = first;
   const pipeline = createPipeline({
     upstream: {
@@ -57,7 +64,7 @@ export async function openClusterSession(options: ClusterSessionOptions): Promis
       ca: Buffer.from(first.caData, 'base64').toString('utf8'),
       // The pipeline caches the token and asks again shortly before expiry or after a 401.
       token: async () => {
-        const credential = unused ?? (await client.credentials(grant.id));
+        const credential = unused ?? (await client.credentials(current.id));
         unused = undefined;
         return { token: credential.token, expiresAt: credential.expiresAt };
       },
@@ -74,7 +81,16 @@ export async function openClusterSession(options: ClusterSessionOptions): Promis
     log,
   });
   return {
-    grant,
+    get grant() {
+      return current;
+    },
+    useGrant(next) {
+      if (next.cluster !== grant.cluster || next.state !== 'active') throw new Error(`grant ${next.id} cannot carry this session`);
+      current = next;
+      unused = undefined;
+      sink.useGrant(next.id);
+      pipeline.renewCredential();
+    },
     pipeline,
     session,
     close: async () => {

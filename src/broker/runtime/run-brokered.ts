@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { runChild } from '../../cli/child-process.js';
 import { resolvePaths } from '../../cli/paths.js';
 import type { GrantView, PolicyClient } from '../../policy/client.js';
-import { startBroker } from './start-broker.js';
+import { startBroker, type RunningBroker } from './start-broker.js';
 
 export interface RunBrokeredOptions {
   client: PolicyClient;
@@ -23,6 +23,8 @@ export interface RunBrokeredOptions {
   verbose: boolean;
   /** Lines for the person or CI log: held requests, and the broker's log with `verbose`. */
   status: (line: string) => void;
+  /** Called with the running broker before the command starts. */
+  onBroker?: (broker: RunningBroker) => void;
 }
 
 export interface BrokeredResult {
@@ -41,6 +43,7 @@ export async function runBrokered(opts: RunBrokeredOptions): Promise<BrokeredRes
     log: opts.verbose ? (line) => opts.status(`kgate broker: ${line}`) : () => undefined,
     status: opts.status,
   });
+  opts.onBroker?.(broker);
   const cacheDir = await mkdtemp(join(tmpdir(), 'kgate-kubecache-'));
   const close = async () => {
     const flushed = await broker.close();

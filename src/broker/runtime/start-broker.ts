@@ -36,6 +36,8 @@ export interface RunningBroker {
   kubeconfig: string;
   /** The audit chain's session id. */
   session: string;
+  /** Moves the broker onto a fresh active grant (see ClusterSession.useGrant). */
+  useGrant(next: GrantView): void;
   /** Stops serving, ships what the spool holds (up to `flushMs`), and removes the kubeconfig. */
   close(flushMs?: number): Promise<FlushResult>;
 }
@@ -69,7 +71,7 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
       })();
       return closing;
     };
-    return { url: listener.url, kubeconfig: kubeconfig.path, session: cluster.session, close };
+    return { url: listener.url, kubeconfig: kubeconfig.path, session: cluster.session, useGrant: (next) => cluster.useGrant(next), close };
   } catch (error) {
     await unwind();
     throw error;

@@ -176,6 +176,25 @@ test('a grant ending soon is announced in the shell before it ends', async () =>
   await t.waitFor(new RegExp(`grant ${id} released`));
 }, 60_000);
 
+test('where policy allows, the session moves onto a fresh grant before its grant ends and keeps working after it expired', async () => {
+  const t = await terminal();
+  await t.line(kgateSession('--grant operate --reason "long look" --ttl 40s'));
+  const [, first] = await t.waitFor(/✔ Grant (\S+) is active/);
+  // Extensions are asked for a quarter of a short grant's lifetime before it ends: here after ~30 s.
+  const [, next] = await t.waitFor(/kgate: session extended onto grant (\S+), \d+s left/, 45_000);
+  expect(next).not.toBe(first);
+  expect(await grant(next!)).toMatchObject({ state: 'active', template: 'operate', reason: 'long look' });
+  await until(async () => (await grant(first!)).state === 'expired', 30_000, 'the first grant to expire');
+  await t.line(`${kubectlPath} get pods -n staging -o name; echo "after-expiry=$?"`);
+  await t.waitFor(/after-expiry=0/, 20_000);
+  expect(await t.history()).toContain('pod/web');
+  await t.line('exit');
+  await t.waitFor(new RegExp(`grant ${first} \\(and 1 extension grant\\) `));
+  expect(await grant(next!)).toMatchObject({ state: 'revoked' });
+  const audit = await carol<{ items: unknown[] }>('GET', `/v1/audit/events?grant=${next}&resource=pods&namespace=staging`);
+  expect(audit.body.items.length).toBeGreaterThan(0);
+}, 120_000);
+
 test('without a terminal it refuses with exit 2 and points to kgate exec', async () => {
   const r = await runKgate(['session', '--grant', 'operate'], { env: env(), input: '' });
   expect(r.code).toBe(2);

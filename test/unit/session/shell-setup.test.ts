@@ -13,7 +13,7 @@ describe('shellPlan', () => {
   it('gives bash an rcfile that sources ~/.bashrc and prefixes the prompt', () => {
     const plan = shellPlan({ ...session, shell: '/usr/bin/bash' }, '/tmp/x', {});
     expect(plan.argv).toEqual(['/usr/bin/bash', '--rcfile', '/tmp/x/bashrc', '-i']);
-    expect(plan.env).toEqual({ KGATE_SESSION: 'abc123', KGATE_SESSION_EXPIRES: String(session.expiresAt / 1000) });
+    expect(plan.env).toEqual({ KGATE_SESSION: 'abc123', KGATE_SESSION_EXPIRES: String(session.expiresAt / 1000), KGATE_SESSION_EXPIRES_FILE: '/tmp/x/expires' });
     expect(plan.files.bashrc).toMatch(/^\[ -f ~\/\.bashrc \] && \. ~\/\.bashrc$/m);
     expect(plan.files.bashrc).toContain(`PS1='(kgate:prod-eu/deploy $(__kgate_left)) '"$PS1"`);
   });
@@ -34,6 +34,19 @@ describe('shellPlan', () => {
 });
 
 describe('the bash rcfile, run by bash', () => {
+  it('shows the time left of the grant the session was extended onto', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'kgate-rc-'));
+    try {
+      const prepared = await prepareShell({ ...session, shell: 'bash', expiresAt: Date.now() + 30_000 }, { HOME: home });
+      await prepared.setExpiry(Date.now() + 7_260_000);
+      const { stdout } = await run('bash', ['--norc', '-c', `. ${shQuote(prepared.argv[2]!)}; printf '%s' "\${PS1@P}"`], { env: { PATH: process.env.PATH, HOME: home, ...prepared.env } });
+      expect(stdout).toBe('(kgate:prod-eu/deploy 2h01m) ');
+      await prepared.dispose();
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
   it.each([
     [7_200_000, '2h00m'],
     [1_530_000, '25m'],
