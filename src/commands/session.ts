@@ -5,7 +5,7 @@ import { openIdentity } from '../identity/context.js';
 import { ensureLogin } from '../identity/ensure-login.js';
 import { openPolicyClient, serverFlags } from '../policy/client-context.js';
 import { tryParseDuration } from '../policy/duration.js';
-import { formatRemaining } from '../session/remaining.js';
+import { formatRemaining } from '../policy/render.js';
 
 export default class Session extends KgateCommand<void> {
   static override summary = 'Open a shell with kubectl access through a kgate broker on a just-in-time grant.';

@@ -3,11 +3,12 @@ import { toErrorBody } from '../cli/errors.js';
 import { resolvePaths } from '../cli/paths.js';
 import { serverFlags, openPolicyClient } from '../policy/client-context.js';
 import type { GrantView } from '../policy/client.js';
+import { formatRemaining } from '../policy/render.js';
 import { openIdentity } from '../identity/context.js';
 import { describeIdentity, type Identity } from '../identity/identity.js';
 import { brokerStatus } from '../broker/daemon/status.js';
 import type { BrokerStatus } from '../broker/daemon/protocol.js';
-import { describeBroker, remaining } from '../broker/daemon/render.js';
+import { describeBroker } from '../broker/daemon/render.js';
 
 interface StatusResult {
   login: Identity | { error: string };
@@ -44,7 +45,7 @@ export default class Status extends KgateCommand<StatusResult> {
     }
     if ('error' in grants) this.say(`Grants: unknown (${grants.error})`);
     else if (grants.length === 0) this.say('Grants: none active or pending');
-    else for (const g of grants) this.say(`Grant ${g.id}: ${g.template} on ${g.cluster} [${g.namespaces.join(', ')}], ${g.state}${g.expiresAt ? `, ${remaining(g.expiresAt)} left` : ''}`);
+    else for (const g of grants) this.say(`Grant ${g.id}: ${g.template} on ${g.cluster} [${g.namespaces.join(', ')}], ${g.state}${g.expiresAt ? `, ${formatRemaining(g.expiresAt - Date.now())} left` : ''}`);
     return { login, broker: broker ?? { running: false }, grants };
   }
 }

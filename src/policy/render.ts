@@ -15,6 +15,18 @@ export function time(ms: number | undefined): string {
   return ms === undefined ? '-' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** `1h 05m`, `4m 09s`, `42s`, or `expired`. */
+export function formatRemaining(ms: number): string {
+  if (!(ms > 0)) return 'expired';
+  const seconds = Math.floor(ms / 1000);
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
+  if (m > 0) return `${m}m ${String(s).padStart(2, '0')}s`;
+  return `${s}s`;
+}
+
 export function namespacesOf(g: Pick<GrantView, 'namespaces'>): string {
   return g.namespaces.includes('*') ? '(all)' : g.namespaces.join(',');
 }

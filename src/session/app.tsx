@@ -15,7 +15,7 @@ import type { ObtainedGrant } from '../broker/runtime/obtain-grant.js';
 import { formatDuration } from '../policy/duration.js';
 import type { GrantTemplateView, GrantView } from '../policy/client.js';
 import { describeGrant } from '../policy/render.js';
-import { formatRemaining } from './remaining.js';
+import { formatRemaining } from '../policy/render.js';
 import type { WatchedObtain } from './watched-obtain.js';
 
 /** How the interface ended. */

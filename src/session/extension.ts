@@ -8,7 +8,7 @@
  */
 import type { GrantRequestBody, GrantView, PolicyClient } from '../policy/client.js';
 import { waitForGrant } from '../policy/grant-wait.js';
-import { formatRemaining } from './remaining.js';
+import { formatRemaining } from '../policy/render.js';
 
 export interface ExtensionOptions {
   client: PolicyClient;

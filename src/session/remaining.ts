@@ -1,23 +1,11 @@
 /**
- * How much of a session's grant is left, in words a person reads at a glance, and when to warn
- * them: five minutes and one minute before the grant ends, and when it has ended. Pure; the
- * session's timers and its interface decide when to ask.
+ * When to warn the person in a session that its grant ends: five minutes and one minute before,
+ * and when it has ended. Pure; the session's timers decide when to ask.
  */
+import { formatRemaining } from '../policy/render.js';
 
 /** Minutes before expiry at which a running session warns. */
 export const WARN_BEFORE_MS = [5 * 60_000, 60_000] as const;
-
-/** `1h 05m`, `4m 09s`, `42s`, or `expired`. */
-export function formatRemaining(ms: number): string {
-  if (!(ms > 0)) return 'expired';
-  const seconds = Math.floor(ms / 1000);
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
-  if (m > 0) return `${m}m ${String(s).padStart(2, '0')}s`;
-  return `${s}s`;
-}
 
 /** One thing to tell the person at a moment of the session. */
 export interface ExpiryNotice {

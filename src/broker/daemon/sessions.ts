@@ -14,10 +14,9 @@ import type { GrantView, PolicyClient } from '../../policy/client.js';
 import type { AuditSpool } from '../../audit/spool.js';
 import { createSessionToken } from '../listener/session-token.js';
 import { openClusterSession, type ClusterSession } from '../runtime/cluster-session.js';
+import { findReusableGrant, MIN_REMAINING_MS } from '../runtime/obtain-grant.js';
 import type { BrokerStatus, CredentialRequest, CredentialResponse } from './protocol.js';
 
-/** A token is handed out only while its grant has this long left. */
-const MIN_REMAINING_MS = 60_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Entry {
@@ -54,11 +53,6 @@ const digest = (token: string) => createHash('sha256').update(token, 'utf8').dig
 
 function keyOf(request: CredentialRequest): string {
   return JSON.stringify([request.cluster, request.grant, [...(request.namespaces ?? [])].sort()]);
-}
-
-function covers(grant: GrantView, request: CredentialRequest): boolean {
-  if (grant.cluster !== request.cluster || grant.template !== request.grant || grant.breakGlass) return false;
-  return (request.namespaces ?? []).every((ns) => grant.namespaces.includes(ns));
 }
 
 /** Creates the registry. */
@@ -106,8 +100,7 @@ export function createSessionRegistry(options: SessionRegistryOptions): SessionR
       entries.delete(key);
       return { ok: false, code: 'KGATE_GRANT_DENIED', message: `grant ${known.grant.id} is ${known.grant.state}${known.grant.message ? `: ${known.grant.message}` : ''}`, exit: 3, suggestions: [] };
     }
-    const reusable = (await client.listGrants({ mine: true, state: 'active', cluster: request.cluster }))
-      .find((g) => covers(g, request) && (g.expiresAt ?? 0) - Date.now() > MIN_REMAINING_MS);
+    const reusable = await findReusableGrant(client, request);
     const grant = reusable ?? (await client.requestGrant({ cluster: request.cluster, grant: request.grant, ...(request.namespaces?.length ? { namespaces: request.namespaces } : {}) }));
     const entry: Entry = { key, cluster: request.cluster, template: request.grant, grant, created: !reusable };
     if (grant.state === 'active') {

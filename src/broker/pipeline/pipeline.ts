@@ -55,6 +55,15 @@ function readAll(body: Readable, limit: number): Promise<Buffer | undefined> {
   });
 }
 
+/** Aborted when the client leaves before the response is complete (ends a hold or the upstream request). */
+function closedSignal(res: ServerResponse): AbortSignal {
+  const abort = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  return abort.signal;
+}
+
 /** Builds the pipeline for one principal's session on one cluster. */
 export function createPipeline(options: PipelineOptions): Pipeline {
   const now = options.now ?? (() => new Date());
@@ -103,17 +112,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return outcome.approved ? undefined : forbidden(classified.info, user, outcome.reason);
   }
 
-  async function forward(req: IncomingMessage, res: ServerResponse, classified: ClassifiedRequest, body: Readable | Buffer | undefined, audit: Audit): Promise<void> {
-    const abort = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
+  async function forward(req: IncomingMessage, res: ServerResponse, classified: ClassifiedRequest, body: Readable | Buffer | undefined, audit: Audit, signal: AbortSignal): Promise<void> {
     const result = await forwarder.forward({
       method: classified.canonical.method,
       url: classified.canonical.url,
       headers: (token) => upstreamHeaders(req.headers, token, audit.auditId),
       ...(body ? { body } : {}),
-    }, abort.signal);
+    }, signal);
     if (!result.ok) {
       log(`upstream failed for ${classified.canonical.method} ${classified.info.path} (${result.reason})`);
       return finish({ ...audit, outcome: 'upstream-error', statusCode: sendStatus(res, result.refusal, audit.auditId), error: result.reason });
@@ -143,13 +148,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     if (!recorded) await record(delivery);
   }
 
-  async function accessReview(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, classified: ClassifiedRequest, audit: Audit): Promise<void> {
+  async function accessReview(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, classified: ClassifiedRequest, audit: Audit, signal: AbortSignal): Promise<void> {
     const body = await readAll(ctx.body(), MAX_REVIEW_BYTES);
     if (!body) return finish({ ...audit, outcome: 'refused', statusCode: sendStatus(res, requestEntityTooLarge(`limit is ${MAX_REVIEW_BYTES}`), audit.auditId) });
     const parsed = parseAccessReview(body, req.headers['content-type']);
     if (!parsed.ok) return finish({ ...audit, outcome: 'refused', statusCode: sendStatus(res, badRequest(parsed.reason), audit.auditId), error: parsed.reason });
     const decision = decideGuardrails(options.rules(), options.masking, options.principal, options.cluster, parsed.attributes);
-    if (!answersLocally(decision)) return forward(req, res, classified, body, audit);
+    if (!answersLocally(decision)) return forward(req, res, classified, body, audit, signal);
     const apiVersion = `authorization.k8s.io/${classified.info.apiVersion || 'v1'}`;
     const answer = JSON.stringify(refusedReview(parsed.review, apiVersion, decisionReason(decision, Boolean(options.holdForApproval))));
     await finish({ ...audit, outcome: 'answered-locally', statusCode: 201, ...(decision.rule ? { rule: decision.rule } : {}) });
@@ -182,11 +187,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       body = await readAll(body, maxBuffered);
       if (!body) return finish({ ...audit, statusCode: sendStatus(res, requestEntityTooLarge(`a request held for approval is limited to ${maxBuffered} bytes`), audit.auditId) });
     }
-    const abort = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
-    const refusal = await hold(classified, decision, audit, abort.signal, Buffer.isBuffer(body) ? body : undefined);
+    const signal = closedSignal(res);
+    const refusal = await hold(classified, decision, audit, signal, Buffer.isBuffer(body) ? body : undefined);
     if (refusal) {
       const outcome = decision.effect === 'approve' ? 'approval-required' : 'denied';
       return finish({ ...audit, outcome, statusCode: sendStatus(res, refusal, audit.auditId) });
@@ -195,8 +197,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       const status = statusResponse(400, 'BadRequest', `pods/${classified.info.subresource} needs a WebSocket upgrade`);
       return finish({ ...audit, statusCode: sendStatus(res, status, audit.auditId), error: 'connect without upgrade' });
     }
-    if (classified.route === 'self-subject-access-review') return accessReview(req, res, ctx, classified, audit);
-    return forward(req, res, classified, body, audit);
+    if (classified.route === 'self-subject-access-review') return accessReview(req, res, ctx, classified, audit, signal);
+    return forward(req, res, classified, body, audit, signal);
   }
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {

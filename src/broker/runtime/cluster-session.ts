@@ -51,8 +51,17 @@ function principalOf(grant: GrantView): Principal {
 /** Opens the session; throws when the credential or the rules cannot be had (fail closed). */
 export async function openClusterSession(options: ClusterSessionOptions): Promise<ClusterSession> {
   const { client, grant, log } = options;
-  const first = await client.credentials(grant.id);
-  const rules = await openRulesSource(client, grant.cluster, { log, ...(options.rulesRefreshMs ? { refreshMs: options.rulesRefreshMs } : {}) });
+  // Both round trips at once; when one fails, nothing of the other is left running.
+  const [credential, source] = await Promise.allSettled([
+    client.credentials(grant.id),
+    openRulesSource(client, grant.cluster, { log, ...(options.rulesRefreshMs ? { refreshMs: options.rulesRefreshMs } : {}) }),
+  ]);
+  if (credential.status === 'rejected' || source.status === 'rejected') {
+    if (source.status === 'fulfilled') source.value.close();
+    throw credential.status === 'rejected' ? credential.reason : (source as PromiseRejectedResult).reason;
+  }
+  const first = credential.value;
+  const rules = source.value;
   const session = randomUUID();
   const detectors = compileDetectors(rules.masking.detectors);
   const sink = createAuditSink({ spool: options.spool, session, principal: grant.principal, cluster: grant.cluster, grant: grant.id, detectors, log });

@@ -15,9 +15,18 @@ export interface ObtainedGrant {
   created: boolean;
 }
 
-function covers(grant: GrantView, request: GrantRequestBody): boolean {
+/** A grant is handed out only while it has this long left. */
+export const MIN_REMAINING_MS = 60_000;
+
+function covers(grant: GrantView, request: Pick<GrantRequestBody, 'cluster' | 'grant' | 'namespaces'>): boolean {
   if (grant.cluster !== request.cluster || grant.template !== request.grant || grant.breakGlass) return false;
   return (request.namespaces ?? []).every((ns) => grant.namespaces.includes(ns));
+}
+
+/** An active grant of the caller's for the same cluster, template and namespaces, with time left. */
+export async function findReusableGrant(client: PolicyClient, request: Pick<GrantRequestBody, 'cluster' | 'grant' | 'namespaces'>): Promise<GrantView | undefined> {
+  const active = await client.listGrants({ mine: true, state: 'active', cluster: request.cluster });
+  return active.find((g) => covers(g, request) && (g.expiresAt ?? 0) - Date.now() > MIN_REMAINING_MS);
 }
 
 export interface ObtainOptions {
@@ -33,7 +42,7 @@ export interface ObtainOptions {
 
 /** An active grant for `request`, or a typed error saying why there is none. */
 export async function obtainGrant(client: PolicyClient, request: GrantRequestBody, options: ObtainOptions): Promise<ObtainedGrant> {
-  const reusable = (await client.listGrants({ mine: true, state: 'active', cluster: request.cluster })).find((g) => covers(g, request) && (g.expiresAt ?? 0) - Date.now() > 60_000);
+  const reusable = await findReusableGrant(client, request);
   if (reusable) return { grant: reusable, created: false };
   const withdraw = (id: string) => client.revokeGrant(id, `${options.requester} stopped waiting`).catch(() => undefined);
   let grant = await client.requestGrant(request);

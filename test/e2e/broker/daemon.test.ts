@@ -19,7 +19,7 @@ import { brokerLayout } from '../../../src/broker/daemon/layout.js';
 import { startSimPolicyServer, type SimPolicyServer } from '../../sim/policy-server.js';
 import { startSimWorld, type SimWorld } from '../../sim/world.js';
 import { kubectl, kubectlBinary, type KubectlResult } from '../../support/kubectl.js';
-import { runKgate } from '../identity/kgate-cli.js';
+import { runKgate, simCliEnv } from '../identity/kgate-cli.js';
 import { apiAs, machineToken, personToken, until } from '../policy/support.js';
 
 const SECRET = 'prod-S3cr3t-pa55word';
@@ -34,17 +34,7 @@ let carol: ReturnType<typeof apiAs>;
 let machine: ReturnType<typeof apiAs>;
 
 function env(): Record<string, string | undefined> {
-  return {
-    PATH: process.env.PATH,
-    HOME: sandbox,
-    LANG: 'C.UTF-8',
-    ...world.env,
-    ...server.env,
-    KGATE_CONFIG_DIR: join(sandbox, 'config'),
-    KGATE_STATE_DIR: stateDir,
-    KGATE_TOKEN_STORAGE: 'file',
-    KGATE_BROKER_IDLE: '5m',
-  };
+  return simCliEnv(sandbox, { ...world.env, ...server.env }, { KGATE_BROKER_IDLE: '5m' });
 }
 
 /** A kubeconfig with one context per template, written by `kgate kubeconfig add` itself. */

@@ -17,7 +17,7 @@ import { startSimPolicyServer, type SimPolicyServer } from '../../sim/policy-ser
 import { startSimWorld, type SimWorld } from '../../sim/world.js';
 import { kubectl, kubectlBinary } from '../../support/kubectl.js';
 import { McpClient } from '../../support/mcp.js';
-import { runKgate, startKgate, type KgateRun } from '../identity/kgate-cli.js';
+import { runKgate, simCliEnv, startKgate, type KgateRun } from '../identity/kgate-cli.js';
 import { apiAs, personToken, until } from '../policy/support.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -36,17 +36,7 @@ function leaks(text: string): string[] {
 }
 
 function env(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  return {
-    PATH: process.env.PATH,
-    HOME: sandbox,
-    LANG: 'C.UTF-8',
-    ...world.env,
-    ...server.env,
-    KGATE_CONFIG_DIR: join(sandbox, 'config'),
-    KGATE_STATE_DIR: join(sandbox, 'state'),
-    KGATE_TOKEN_STORAGE: 'file',
-    ...extra,
-  };
+  return simCliEnv(sandbox, { ...world.env, ...server.env }, extra);
 }
 
 const exec = (command: string[], options: { flags?: string[]; input?: string; timeoutMs?: number } = {}): Promise<KgateRun> =>

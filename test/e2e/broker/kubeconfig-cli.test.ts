@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import { startSimPolicyServer, type SimPolicyServer } from '../../sim/policy-server.js';
 import { startSimWorld, type SimWorld } from '../../sim/world.js';
 import { kubectl } from '../../support/kubectl.js';
-import { runKgate } from '../identity/kgate-cli.js';
+import { runKgate, simCliEnv } from '../identity/kgate-cli.js';
 import { apiAs, machineToken } from '../policy/support.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -30,18 +30,7 @@ let deployer: ReturnType<typeof apiAs>;
 let kubectlPath: string;
 
 function env(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  return {
-    PATH: process.env.PATH,
-    HOME: sandbox,
-    LANG: 'C.UTF-8',
-    ...world.env,
-    ...server.env,
-    KGATE_CONFIG_DIR: join(sandbox, 'config'),
-    KGATE_STATE_DIR: join(sandbox, 'state'),
-    KGATE_TOKEN_STORAGE: 'file',
-    KUBECONFIG: undefined,
-    ...extra,
-  };
+  return simCliEnv(sandbox, { ...world.env, ...server.env }, { KUBECONFIG: undefined, ...extra });
 }
 
 const kgate = (args: string[], extra: Record<string, string | undefined> = {}) => runKgate(args, { env: env(extra), timeoutMs: 60_000 });

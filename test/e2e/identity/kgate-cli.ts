@@ -98,6 +98,24 @@ export function runKgate(args: string[], options: KgateOptions): Promise<KgateRu
   return startKgate(args, options).done;
 }
 
+/**
+ * The environment of the built CLI on a clean machine with its home, config and state under
+ * `home`, pointed at the sim world and policy service (`simEnv`: their env files merged; the
+ * `ci-deployer` machine's client credentials included), tokens in a file.
+ */
+export function simCliEnv(home: string, simEnv: Record<string, string | undefined>, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    PATH: process.env.PATH,
+    HOME: home,
+    LANG: 'C.UTF-8',
+    ...simEnv,
+    KGATE_CONFIG_DIR: join(home, 'config'),
+    KGATE_STATE_DIR: join(home, 'state'),
+    KGATE_TOKEN_STORAGE: 'file',
+    ...extra,
+  };
+}
+
 /** A private home, config and state directory, plus the sim CA as a file. */
 export interface Sandbox {
   dir: string;

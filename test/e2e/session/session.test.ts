@@ -16,7 +16,7 @@ import type { GrantView } from '../../../src/policy/server/api.js';
 import { startSimPolicyServer, type SimPolicyServer } from '../../sim/policy-server.js';
 import { startSimWorld, type SimWorld } from '../../sim/world.js';
 import { kubectlBinary } from '../../support/kubectl.js';
-import { KGATE_BIN, runKgate } from '../identity/kgate-cli.js';
+import { KGATE_BIN, runKgate, simCliEnv } from '../identity/kgate-cli.js';
 import { apiAs, machineToken, personToken, until } from '../policy/support.js';
 
 const run = promisify(execFile);
@@ -32,18 +32,7 @@ let owner: ReturnType<typeof apiAs>;
 let paneCount = 0;
 
 function env(): Record<string, string> {
-  const all: Record<string, string | undefined> = {
-    PATH: process.env.PATH,
-    HOME: sandbox,
-    LANG: 'C.UTF-8',
-    TERM: 'xterm-256color',
-    ...world.env,
-    ...server.env,
-    KGATE_CONFIG_DIR: join(sandbox, 'config'),
-    KGATE_STATE_DIR: join(sandbox, 'state'),
-    KGATE_TOKEN_STORAGE: 'file',
-    SHELL: '/bin/bash',
-  };
+  const all = simCliEnv(sandbox, { ...world.env, ...server.env }, { TERM: 'xterm-256color', SHELL: '/bin/bash' });
   return Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined));
 }
 

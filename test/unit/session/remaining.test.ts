@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { expiryNotices, formatRemaining } from '../../../src/session/remaining.js';
+import { formatRemaining } from '../../../src/policy/render.js';
+import { expiryNotices } from '../../../src/session/remaining.js';
 import { watchExpiry, type WatchClock } from '../../../src/session/expiry-watch.js';
 
 describe('formatRemaining', () => {
