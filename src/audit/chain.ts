@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
 import { KGATE_ANNOTATIONS, type AuditEvent } from './event.js';
 
-const { session: SESSION, chainSeq: SEQ, chainPrev: PREV, chainHash: HASH } = KGATE_ANNOTATIONS;
+const { session: SESSION, chainSeq: SEQ, chainPrev: PREV, chainHash: HASH, chainEnd: END } = KGATE_ANNOTATIONS;
 
 /** Seals one session's events in order. */
 export interface AuditChain {
@@ -38,6 +38,8 @@ export interface ChainSessionSummary {
   count: number;
   firstSeq: number;
   lastSeq: number;
+  /** Whether the last event is the session's end marker; false for a live session or a lost tail. */
+  ended: boolean;
 }
 
 export interface ChainVerification {
@@ -112,7 +114,7 @@ export function verifyChain(events: readonly AuditEvent[]): ChainVerification {
   const sessions: ChainSessionSummary[] = [];
   for (const [session, links] of [...bySession].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     links.sort((a, b) => a.seq - b.seq);
-    sessions.push({ session, count: links.length, firstSeq: links[0]!.seq, lastSeq: links.at(-1)!.seq });
+    sessions.push({ session, count: links.length, firstSeq: links[0]!.seq, lastSeq: links.at(-1)!.seq, ended: links.at(-1)!.event.annotations?.[END] === 'true' });
     problems.push(...verifySession(session, links));
   }
   return { ok: problems.length === 0, sessions, problems, unchained };

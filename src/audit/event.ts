@@ -77,6 +77,8 @@ export const KGATE_ANNOTATIONS = {
   chainSeq: 'kgate.dev/chain-seq',
   chainPrev: 'kgate.dev/chain-prev',
   chainHash: 'kgate.dev/chain-hash',
+  /** On the last event of a session: the session ended here, so nothing after it is missing. */
+  chainEnd: 'kgate.dev/chain-end',
 } as const;
 
 /** kgate's facts about one request. */

@@ -13,7 +13,9 @@ export function verifyReport(result: ChainVerification): string[] {
     ? ['No chained events.']
     : table(['SESSION', 'EVENTS', 'SEQ', 'STATUS'], result.sessions.map((s) => {
         const problems = problemsIn(s.session);
-        return [s.session, String(s.count), s.firstSeq === s.lastSeq ? String(s.firstSeq) : `${s.firstSeq}-${s.lastSeq}`, problems === 0 ? 'ok' : plural(problems, 'problem')];
+        // No end marker: the session is still open, or its last events never arrived.
+        const status = problems > 0 ? plural(problems, 'problem') : s.ended ? 'ok, ended' : 'ok, open (no end marker yet)';
+        return [s.session, String(s.count), s.firstSeq === s.lastSeq ? String(s.firstSeq) : `${s.firstSeq}-${s.lastSeq}`, status];
       }));
   // An event whose chain annotations are unreadable never joins a session's links: say so too.
   const orphans = result.problems.filter((p) => !result.sessions.some((s) => s.session === p.session));

@@ -50,7 +50,7 @@ export default class Server extends KgateCommand<ServerResult> {
     let server;
     try {
       server = await startPolicyServer({
-        policy, store, listen, tls, caBundle, logger: log,
+        policy, store, listen, tls, caBundle, logger: log, stateDir: dataDir,
         clusters: (config) => createClusterAdapter(config, { log: log.child({ cluster: config.name }), adminKubeconfig: flags['admin-kubeconfig'] }),
       });
     } catch (error) {

@@ -6,10 +6,10 @@
 import { rootCertificates } from 'node:tls';
 import type { Agent } from 'undici';
 import { ExitCode, KgateError } from '../cli/errors.js';
-import type { ApprovalView, CredentialView, GrantRequestBody, GrantTemplateView, GrantView, ListView, PolicyRulesView, RequestApprovalBody } from './server/api.js';
+import type { ApprovalView, CredentialView, GatewayCredentialView, GrantRequestBody, GrantTemplateView, GrantView, ListView, PolicyRulesView, RequestApprovalBody } from './server/api.js';
 import type { AuditQuery } from './store/types.js';
 
-export type { ApprovalView, CredentialView, GrantRequestBody, GrantTemplateView, GrantView, PolicyRulesView, PrincipalView, RequestApprovalBody } from './server/api.js';
+export type { ApprovalView, CredentialView, GatewayCredentialView, GrantRequestBody, GrantTemplateView, GrantView, PolicyRulesView, PrincipalView, RequestApprovalBody } from './server/api.js';
 
 export interface PolicyClientOptions {
   /** Base URL of the policy service, e.g. `https://kgate.example.com`. */
@@ -71,6 +71,32 @@ export class PolicyClient {
     return this.call('POST', `/v1/grants/${encodeURIComponent(id)}/credentials`, {});
   }
 
+  /** A gateway credential for the caller's active grant on a gateway cluster. */
+  gatewayCredential(grantId: string, purpose: 'run' | 'context'): Promise<GatewayCredentialView> {
+    return this.call('POST', `/v1/grants/${encodeURIComponent(grantId)}/gateway-credentials`, { purpose });
+  }
+
+  async revokeGatewayCredential(id: string): Promise<void> {
+    await this.call('POST', `/v1/gateway-credentials/${encodeURIComponent(id)}/revoke`, {});
+  }
+
+  /** The caller's own pending approvals, once they differ from `known` (or `seconds` pass). */
+  async waitForMyPendingApprovals(known: readonly string[], seconds: number, signal?: AbortSignal): Promise<ApprovalView[]> {
+    const response = await this.send('GET', `/v1/approvals${query({ mine: 'true', state: 'pending', wait: `${seconds}s`, known: known.join(',') || undefined })}`, undefined, undefined, {}, signal);
+    if (!response.ok) throw await apiError(response);
+    return ((await response.json()) as ListView<ApprovalView>).items;
+  }
+
+  /** The service's base URL, e.g. `https://kgate.example.com` (the gateway lives under it). */
+  get serverUrl(): string {
+    return this.base;
+  }
+
+  /** The extra CA (PEM) trusted for the service, if one was configured. */
+  get caPem(): string | undefined {
+    return this.opts.ca;
+  }
+
   /** Approvals the caller may decide, or with `mine` the ones the caller opened. */
   listApprovals(filter: { state?: string; mine?: boolean } = {}): Promise<ApprovalView[]> {
     return this.call<ListView<ApprovalView>>('GET', `/v1/approvals${query({ state: filter.state, mine: filter.mine ? 'true' : undefined })}`).then((l) => l.items);
@@ -102,8 +128,9 @@ export class PolicyClient {
     return this.call('GET', `/v1/audit/events${query({ ...rest, limit: limit === undefined ? undefined : String(limit) })}`);
   }
 
-  async putRecording(id: string, data: Uint8Array, contentType = 'application/x-asciicast'): Promise<void> {
-    await this.call('PUT', `/v1/recordings/${encodeURIComponent(id)}`, data, contentType);
+  /** Stores the recording of an exec session of `grant` (the caller's own, on a broker-mode cluster). */
+  async putRecording(id: string, data: Uint8Array, grant: string, contentType = 'application/x-asciicast'): Promise<void> {
+    await this.call('PUT', `/v1/recordings/${encodeURIComponent(id)}${query({ grant })}`, data, contentType);
   }
 
   async getRecording(id: string): Promise<Buffer> {
@@ -131,7 +158,7 @@ export class PolicyClient {
     return (await response.json()) as T;
   }
 
-  private async send(method: string, path: string, body?: unknown, contentType?: string, headers: Record<string, string> = {}): Promise<Response> {
+  private async send(method: string, path: string, body?: unknown, contentType?: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
     const { fetch } = await import('undici');
     const dispatcher = await this.dispatcher();
     const token = await this.opts.token();
@@ -147,6 +174,7 @@ export class PolicyClient {
           ...headers,
         },
         body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
+        ...(signal ? { signal } : {}),
       })) as unknown as Response;
     } catch (error) {
       throw unreachable(this.base, error);

@@ -26,10 +26,18 @@ export function principalId(p: Pick<Principal, 'issuer' | 'subject'>): string {
 
 // ── policy (what policy files say, after validation) ──────────────────────────────────────────
 
+/**
+ * Where the gate runs for a cluster. `gateway`: in the policy service, which alone holds the
+ * cluster credential (callers get gateway credentials the API server never accepts). `broker`: on
+ * the caller's machine, which then holds a grant-scoped token for minutes — only for trusted machines.
+ */
+export type AccessMode = 'gateway' | 'broker';
+
 export type ClusterConfig =
   | {
       name: string;
       type: 'eks';
+      access: AccessMode;
       region: string;
       clusterName: string;
       roleArn: string;
@@ -44,6 +52,7 @@ export type ClusterConfig =
   | {
       name: string;
       type: 'kubernetes';
+      access: AccessMode;
       kubeconfig: string;
       context?: string;
     };
@@ -198,6 +207,8 @@ export interface Approval {
   createdAt: number;
   expiresAt: number;
   revision: number;
+  /** A request approval the gateway let one request through with (plain kubectl re-runs it). */
+  consumedAt?: number;
 }
 
 /** What the credential endpoint returns to the grant's owner. */

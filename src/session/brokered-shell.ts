@@ -33,7 +33,7 @@ export async function runBrokeredShell(opts: BrokeredShellOptions): Promise<Shel
   const say = (line: string) => opts.status(`\r\n${line}`);
   let stopWatch = watchExpiry(grant.id, grant.expiresAt ?? Date.now(), say);
   let stopExtending = () => {};
-  const extendWith = (broker: RunningBroker) => {
+  const extendWith = (broker: Pick<RunningBroker, 'useGrant'>) => {
     if (!opts.extend) return;
     stopExtending = keepExtending({
       client: opts.client, grant, request: opts.extend.request, say,

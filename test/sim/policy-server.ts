@@ -21,6 +21,9 @@ import type { SimWorld } from './world.js';
 /** The sim's sample policy. */
 export const SAMPLE_POLICY = join(dirname(fileURLToPath(import.meta.url)), 'policy', 'sample-policy.yaml');
 
+/** The sample policy's second entry for the sim's EKS cluster, in `access: broker` mode. */
+export const BROKER_CLUSTER = 'kgate-sim-broker';
+
 /** Namespaces the sample policy grants into that the world does not seed. */
 const GRANTED_NAMESPACES = ['apps'];
 
@@ -43,7 +46,8 @@ export interface SimPolicyServer {
   store: PolicyStore;
   dataDir: string;
   /** What `npm run sim` adds to the env file. */
-  env: { KGATE_SERVER: string; KGATE_CLUSTER: string };
+  /** KGATE_CLUSTER is served through the gateway, KGATE_BROKER_CLUSTER (the same EKS cluster) through local brokers. */
+  env: { KGATE_SERVER: string; KGATE_CLUSTER: string; KGATE_BROKER_CLUSTER: string };
   close(): Promise<void>;
 }
 
@@ -93,13 +97,14 @@ export async function startSimPolicyServer(world: SimWorld, opts: SimPolicyServe
       logger,
       sweepIntervalMs: opts.sweepIntervalMs,
       now: opts.now,
+      stateDir: dataDir,
     });
     return {
       url: server.url,
       policy,
       store,
       dataDir,
-      env: { KGATE_SERVER: server.url, KGATE_CLUSTER: world.clusterName },
+      env: { KGATE_SERVER: server.url, KGATE_CLUSTER: world.clusterName, KGATE_BROKER_CLUSTER: BROKER_CLUSTER },
       close: async () => {
         await server.close();
         await store.close();

@@ -56,6 +56,19 @@ export function guardRequest(request: GuardedRequest, verify: SessionTokenVerifi
   return { allowed: true, token };
 }
 
+/**
+ * The guard of a listener that serves other machines (the gateway): no loopback or Host check,
+ * the same browser, size and body checks, and the bearer handed back unverified, because
+ * verifying it means asking the store.
+ */
+export function guardRemoteRequest(request: Pick<GuardedRequest, 'rawHeaders'>, limits: ListenerLimits = DEFAULT_LISTENER_LIMITS): GuardVerdict {
+  const headers = collectHeaders(request.rawHeaders);
+  const refusal = refuseHeaderSize(request.rawHeaders, limits) ?? refuseBrowser(headers) ?? refuseBody(headers, limits);
+  if (refusal) return { allowed: false, refusal };
+  const token = bearerToken(headers.get('authorization'));
+  return token === undefined ? { allowed: false, refusal: unauthorized() } : { allowed: true, token };
+}
+
 /** Header values by lower-cased name, every occurrence kept. */
 function collectHeaders(rawHeaders: readonly string[]): Map<string, string[]> {
   const headers = new Map<string, string[]>();

@@ -194,7 +194,8 @@ function sendStatus(res: ServerResponse, status: StatusResponse, close: boolean)
   res.end(status.body);
 }
 
-function onRequest(req: IncomingMessage, res: ServerResponse, verdict: GuardVerdict, handler: RequestHandler, limits: ListenerLimits, log: (line: string) => void): void {
+/** Runs `handler` for a request the guard admitted, or answers the guard's refusal; shared with the gateway. */
+export function onRequest(req: IncomingMessage, res: ServerResponse, verdict: GuardVerdict, handler: RequestHandler, limits: ListenerLimits, log: (line: string) => void): void {
   if (!verdict.allowed) {
     log(`refused ${req.method} (${verdict.refusal.code})`);
     // The unread body of a refused request is not worth draining: close the connection instead.
@@ -228,7 +229,8 @@ function lazyBody(req: IncomingMessage, res: ServerResponse, limits: ListenerLim
   };
 }
 
-function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, verdict: GuardVerdict, upgrade: UpgradeHandler | undefined, log: (line: string) => void): void {
+/** Runs `upgrade` for an upgrade the guard admitted, or answers the refusal on the raw socket; shared with the gateway. */
+export function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, verdict: GuardVerdict, upgrade: UpgradeHandler | undefined, log: (line: string) => void): void {
   if (!verdict.allowed) {
     log(`refused upgrade ${req.method} (${verdict.refusal.code})`);
     writeRawStatus(socket, verdict.refusal);
@@ -248,7 +250,8 @@ function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, verdict: 
     });
 }
 
-function onClientError(error: NodeJS.ErrnoException, socket: Duplex, log: (line: string) => void): void {
+/** Answers a request Node could not parse with a Status (or a reset mid-response); shared with the gateway. */
+export function onClientError(error: NodeJS.ErrnoException, socket: Duplex, log: (line: string) => void): void {
   log(`malformed request (${error.code ?? error.message})`);
   // A response already under way on this connection cannot be followed by another one.
   const busy = (socket as Duplex & { _httpMessage?: unknown })._httpMessage;

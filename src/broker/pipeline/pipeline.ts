@@ -31,6 +31,11 @@ export interface Pipeline {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, ctx: RequestContext): Promise<void>;
   /** Drops the cached upstream token: the next request mints one (e.g. for a fresh grant). */
   renewCredential(): void;
+  /**
+   * Ends every request still open (watches, followed logs, exec, attach, port-forward, holds) and
+   * audits each with `reason`: the grant or the caller's credential ended.
+   */
+  terminate(reason: string): void;
   /** Waits for running handlers to finish their audit records, then closes the upstream pool. */
   close(): Promise<void>;
 }
@@ -55,13 +60,11 @@ function readAll(body: Readable, limit: number): Promise<Buffer | undefined> {
   });
 }
 
-/** Aborted when the client leaves before the response is complete (ends a hold or the upstream request). */
-function closedSignal(res: ServerResponse): AbortSignal {
-  const abort = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) abort.abort();
-  });
-  return abort.signal;
+/** One request in flight, as `terminate` ends it. */
+interface Live {
+  /** Set once the request was ended from outside, so its audit record says why. */
+  endedBecause?: string;
+  end(reason: string): void;
 }
 
 /** Builds the pipeline for one principal's session on one cluster. */
@@ -74,6 +77,24 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const refusals = new RecentRefusals();
   const maxBuffered = options.maxBufferedBodyBytes ?? DEFAULT_MAX_BUFFERED;
   const user = options.principal.name;
+  const live = new Set<Live>();
+  /** Tracks `res` until it closes; aborted when the client leaves early or the request is terminated. */
+  const liveResponse = (res: ServerResponse): { signal: AbortSignal; entry: Live } => {
+    const abort = new AbortController();
+    const entry: Live = {
+      end(reason) {
+        entry.endedBecause = reason;
+        abort.abort();
+        res.destroy();
+      },
+    };
+    live.add(entry);
+    res.on('close', () => {
+      live.delete(entry);
+      if (!res.writableFinished) abort.abort();
+    });
+    return { signal: abort.signal, entry };
+  };
 
   const finish = async (audit: Audit): Promise<void> => {
     try {
@@ -105,14 +126,14 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       command: classified.command,
       rule: decision.rule ?? 'guardrail',
       ...(decision.message ? { message: decision.message } : {}),
-      ...(body?.length ? { bodyDigest: createHash('sha256').update(body).digest('hex') } : {}),
+      ...(body?.length ? { bodyDigest: `sha256:${createHash('sha256').update(body).digest('hex')}` } : {}),
       signal,
     });
     if (outcome.approvalId) audit.approvalId = outcome.approvalId;
     return outcome.approved ? undefined : forbidden(classified.info, user, outcome.reason);
   }
 
-  async function forward(req: IncomingMessage, res: ServerResponse, classified: ClassifiedRequest, body: Readable | Buffer | undefined, audit: Audit, signal: AbortSignal): Promise<void> {
+  async function forward(req: IncomingMessage, res: ServerResponse, classified: ClassifiedRequest, body: Readable | Buffer | undefined, audit: Audit, signal: AbortSignal, entry?: Live): Promise<void> {
     const result = await forwarder.forward({
       method: classified.canonical.method,
       url: classified.canonical.url,
@@ -133,12 +154,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     if (streamsImmediately(plan)) started({ ...audit, outcome: 'forwarded', statusCode: response.statusCode });
     const record = (delivery: Delivery): Promise<void> => {
       recorded = true;
+      const error = entry?.endedBecause ? `ended by kgate: ${entry.endedBecause}` : delivery.error;
       return finish({
         ...audit,
         outcome: delivery.maskFailed ? 'mask-error' : 'forwarded',
         statusCode: delivery.statusCode,
         maskedCount: delivery.maskedCount,
-        ...(delivery.error ? { error: delivery.error } : {}),
+        ...(error ? { error } : {}),
       });
     };
     let recorded = false;
@@ -187,8 +209,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       body = await readAll(body, maxBuffered);
       if (!body) return finish({ ...audit, statusCode: sendStatus(res, requestEntityTooLarge(`a request held for approval is limited to ${maxBuffered} bytes`), audit.auditId) });
     }
-    const signal = closedSignal(res);
+    const { signal, entry } = liveResponse(res);
     const refusal = await hold(classified, decision, audit, signal, Buffer.isBuffer(body) ? body : undefined);
+    if (entry.endedBecause) return finish({ ...audit, outcome: 'refused', statusCode: 0, error: `ended by kgate: ${entry.endedBecause}` });
     if (refusal) {
       const outcome = decision.effect === 'approve' ? 'approval-required' : 'denied';
       return finish({ ...audit, outcome, statusCode: sendStatus(res, refusal, audit.auditId) });
@@ -198,7 +221,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       return finish({ ...audit, statusCode: sendStatus(res, status, audit.auditId), error: 'connect without upgrade' });
     }
     if (classified.route === 'self-subject-access-review') return accessReview(req, res, ctx, classified, audit, signal);
-    return forward(req, res, classified, body, audit, signal);
+    return forward(req, res, classified, body, audit, signal, entry);
   }
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -228,7 +251,18 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       return finish({ ...audit, outcome: decision.effect === 'allow' ? 'refused' : 'denied', statusCode: replayed.code, error: 'the SPDY retry of a refused WebSocket upgrade' });
     }
     const abort = new AbortController();
-    socket.once('close', () => abort.abort());
+    const entry: Live = {
+      end(reason) {
+        entry.endedBecause = reason;
+        abort.abort();
+        socket.destroy();
+      },
+    };
+    live.add(entry);
+    socket.once('close', () => {
+      live.delete(entry);
+      abort.abort();
+    });
     const refusal = unrecordable ? guardrailRefusal(classified.info, user, decision) : await hold(classified, decision, audit, abort.signal);
     if (refusal && !unrecordable && decision.effect === 'approve') refusals.remember(canonical.request.url, refusal);
     const record = options.record;
@@ -238,7 +272,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       ...(record ? { record: () => record({ auditId: audit.auditId, info: classified.info, command: classified.command }) } : {}),
       onOpen: () => started({ ...audit, outcome: 'forwarded', statusCode: 101 }),
     });
-    await finish({ ...audit, ...result });
+    await finish({ ...audit, ...result, ...(entry.endedBecause ? { error: `ended by kgate: ${entry.endedBecause}` } : {}) });
   }
 
   // Handlers still running (a relayed exec uploading its recording, a response being audited):
@@ -254,6 +288,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     handle: track(handle),
     upgrade: track(upgrade),
     renewCredential: () => tokens.invalidate(),
+    terminate: (reason) => {
+      for (const entry of [...live]) entry.end(reason);
+    },
     close: async () => {
       await Promise.allSettled([...inflight]);
       await forwarder.close();

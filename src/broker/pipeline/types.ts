@@ -64,7 +64,7 @@ export interface HeldRequest {
   command: string[];
   rule: string;
   message?: string;
-  /** SHA-256 of the request body, so an approver approves exactly this body. */
+  /** `sha256:<hex>` of the request body, so an approver approves exactly this body. */
   bodyDigest?: string;
   /** Aborted when the client gives up. */
   signal: AbortSignal;

@@ -10,7 +10,8 @@ import type { ApprovalView, PolicyClient } from '../../policy/client.js';
 import type { HeldRequest, HoldOutcome } from '../pipeline/types.js';
 
 export interface ApprovalHoldOptions {
-  client: PolicyClient;
+  /** Where approvals are opened and watched: the policy service's API (broker) or the service itself (gateway). */
+  client: Pick<PolicyClient, 'requestApproval' | 'getApproval'>;
   cluster: string;
   /** Progress for the person or CI log (stderr). */
   status: (line: string) => void;

@@ -4,7 +4,7 @@
  * approval, masked count, recording — plus the exec session's command, container, tty, duration
  * and exit code, or the port-forward session's ports and bytes each way.
  */
-import { buildAuditEvent, objectRefOf, type AuditDecision, type AuditEvent, type AuditStage } from '../../audit/event.js';
+import { buildAuditEvent, KGATE_ANNOTATIONS, objectRefOf, type AuditDecision, type AuditEvent, type AuditStage } from '../../audit/event.js';
 import type { Detector } from '../../mask/detectors.js';
 import { maskRequestUri, maskWords } from '../../mask/request-uri.js';
 import type { PrincipalView } from '../../policy/client.js';
@@ -93,4 +93,30 @@ export function auditEventOf(record: Omit<PipelineAuditRecord, 'endedAt'> & { en
     },
     annotations: annotations(record, ctx.detectors, record.endedAt),
   });
+}
+
+/**
+ * The last event of a chained session: nothing was lost after it. A `session-end` event on the
+ * non-resource URI `/`, with why the session ended.
+ */
+export function endMarker(session: string, ctx: AuditContext, reason: string, at: Date): AuditEvent {
+  const event = buildAuditEvent({
+    auditID: `${session}.end`,
+    stage: 'ResponseComplete',
+    requestURI: '/',
+    verb: 'session-end',
+    user: { username: ctx.principal.name, ...(ctx.principal.groups.length ? { groups: ctx.principal.groups } : {}) },
+    requestReceivedAt: at,
+    stageAt: at,
+    kgate: {
+      principal: ctx.principal.id,
+      principalType: ctx.principal.type,
+      issuer: ctx.principal.issuer,
+      cluster: ctx.cluster,
+      decision: 'allow',
+      ...(ctx.grant ? { grant: ctx.grant } : {}),
+    },
+    annotations: { [KGATE_ANNOTATIONS.chainEnd]: 'true', 'kgate.dev/session-end-reason': reason },
+  });
+  return event;
 }

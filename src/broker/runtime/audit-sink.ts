@@ -9,7 +9,7 @@ import type { AuditEvent } from '../../audit/event.js';
 import type { AuditSpool } from '../../audit/spool.js';
 import { statusResponse, type StatusResponse } from '../../kube/status.js';
 import type { PipelineAuditRecord } from '../pipeline/types.js';
-import { auditEventOf, type AuditContext } from './audit-record.js';
+import { auditEventOf, endMarker, type AuditContext } from './audit-record.js';
 
 export interface AuditSink {
   readonly chain: AuditChain;
@@ -21,12 +21,16 @@ export interface AuditSink {
   admit(): StatusResponse | undefined;
   /** Names `grantId` in later events (a session extended onto a fresh grant). */
   useGrant(grantId: string): void;
+  /** Commits the chain's end marker: the session is over, so a missing tail shows. Once. */
+  end(reason: string): Promise<void>;
 }
 
 export interface AuditSinkOptions extends AuditContext {
-  spool: AuditSpool;
+  /** Where sealed events are committed: the local spool (broker) or the policy store (gateway). */
+  spool: Pick<AuditSpool, 'append' | 'stats'>;
   /** The chain's session id (one per broker session). */
   session: string;
+  now?: () => Date;
   log: (line: string) => void;
 }
 
@@ -42,8 +46,10 @@ export function createAuditSink(options: AuditSinkOptions): AuditSink {
       throw error;
     }
   };
+  let ended: Promise<void> | undefined;
   return {
     chain,
+    end: (reason) => (ended ??= commit(endMarker(options.session, context, reason, options.now?.() ?? new Date()))),
     complete: (record) => commit(auditEventOf(record, 'ResponseComplete', context)),
     started: (record) => void commit(auditEventOf(record, 'ResponseStarted', context)).catch(() => undefined),
     useGrant: (grantId) => {

@@ -86,7 +86,7 @@ export async function openClusterSession(options: ClusterSessionOptions): Promis
     onResponseStarted: (record) => sink.started(record),
     admit: () => sink.admit(),
     holdForApproval: createApprovalHold({ client, cluster: grant.cluster, status: options.status, detectors }),
-    record: createRecordings({ client, stateDir: options.stateDir, recordStdin: false, detectors, log }),
+    record: createRecordings({ client: { putRecording: (id, data) => client.putRecording(id, data, current.id) }, stateDir: options.stateDir, recordStdin: false, detectors, log }),
     log,
   });
   return {
@@ -105,6 +105,7 @@ export async function openClusterSession(options: ClusterSessionOptions): Promis
     close: async () => {
       rules.close();
       await pipeline.close();
+      await sink.end('the broker session closed').catch(() => undefined);
     },
   };
 }

@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import { createAsciicastWriter } from '../../audit/asciicast.js';
 import type { Detector } from '../../mask/detectors.js';
 import { maskWords } from '../../mask/request-uri.js';
-import type { PolicyClient } from '../../policy/client.js';
 import type { ExecRecording } from '../pipeline/types.js';
 import type { RequestInfo } from '../../kube/request-info.js';
 
 export interface RecordingOptions {
-  client: PolicyClient;
+  /** Where recordings are stored: the policy service's API (broker) or its store (gateway). */
+  client: { putRecording(id: string, data: Uint8Array): Promise<void> };
+  /** Prepended to the audit ID to make the recording id (the gateway's own namespace). */
+  idPrefix?: string;
   /** Where recordings wait when the service cannot take them. */
   stateDir: string;
   /** Record stdin too (policy). */
@@ -52,19 +54,20 @@ export function createRecordings(options: RecordingOptions): (session: { auditId
       async finish() {
         writer.close();
         const data = Buffer.from(lines.join(''), 'utf8');
+        const id = `${options.idPrefix ?? ''}${auditId}`;
         try {
-          await options.client.putRecording(auditId, data);
-          return auditId;
+          await options.client.putRecording(id, data);
+          return id;
         } catch (error) {
           const dir = join(options.stateDir, 'recordings');
           try {
             await mkdir(dir, { recursive: true, mode: 0o700 });
-            const file = join(dir, `${auditId}.cast`);
+            const file = join(dir, `${id}.cast`);
             await writeFile(file, data, { mode: 0o600 });
-            options.log(`recording ${auditId} could not be uploaded (${(error as Error).message}); kept in ${file}`);
-            return auditId;
+            options.log(`recording ${id} could not be uploaded (${(error as Error).message}); kept in ${file}`);
+            return id;
           } catch (saveError) {
-            options.log(`recording ${auditId} was lost: upload failed (${(error as Error).message}) and so did saving it (${(saveError as Error).message})`);
+            options.log(`recording ${id} was lost: upload failed (${(error as Error).message}) and so did saving it (${(saveError as Error).message})`);
             return undefined;
           }
         }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { runChild } from '../../cli/child-process.js';
 import { resolvePaths } from '../../cli/paths.js';
 import type { GrantView, PolicyClient } from '../../policy/client.js';
+import { runGatewayed } from './run-gatewayed.js';
 import { startBroker, type RunningBroker } from './start-broker.js';
 
 export interface RunBrokeredOptions {
@@ -23,8 +24,8 @@ export interface RunBrokeredOptions {
   verbose: boolean;
   /** Lines for the person or CI log: held requests, and the broker's log with `verbose`. */
   status: (line: string) => void;
-  /** Called with the running broker before the command starts. */
-  onBroker?: (broker: RunningBroker) => void;
+  /** Called before the command starts with a way to move it onto a fresh grant (an extension). */
+  onBroker?: (run: Pick<RunningBroker, 'useGrant'>) => void;
 }
 
 export interface BrokeredResult {
@@ -33,8 +34,18 @@ export interface BrokeredResult {
   unshipped: number;
 }
 
-/** Runs `argv` to its end through a broker for `grant`. */
+/**
+ * Runs `argv` to its end through the gate for `grant`: the kgate gateway for a gateway cluster,
+ * else a local broker.
+ */
 export async function runBrokered(opts: RunBrokeredOptions): Promise<BrokeredResult> {
+  if (opts.grant.access === 'gateway') {
+    return runGatewayed({
+      client: opts.client, grant: opts.grant, argv: opts.argv, status: opts.status,
+      ...(opts.env ? { env: opts.env } : {}), ...(opts.namespace ? { namespace: opts.namespace } : {}),
+      ...(opts.onBroker ? { onRun: opts.onBroker } : {}),
+    });
+  }
   const broker = await startBroker({
     client: opts.client,
     grant: opts.grant,

@@ -7,8 +7,9 @@ import { DNS_LABEL, readUrl } from './fields.js';
 import type { ValueReader } from './reader.js';
 
 const CLUSTER_TYPES = ['eks', 'kubernetes'] as const;
-const EKS_FIELDS = ['name', 'type', 'region', 'clusterName', 'roleArn', 'usernameTemplate', 'stsEndpoint', 'eksEndpoint', 'caFile'];
-const KUBERNETES_FIELDS = ['name', 'type', 'kubeconfig', 'context'];
+const ACCESS_MODES = ['gateway', 'broker'] as const;
+const EKS_FIELDS = ['name', 'type', 'access', 'region', 'clusterName', 'roleArn', 'usernameTemplate', 'stsEndpoint', 'eksEndpoint', 'caFile'];
+const KUBERNETES_FIELDS = ['name', 'type', 'access', 'kubeconfig', 'context'];
 
 /** The username the EKS access entry maps a grant's role session to, unless a cluster says otherwise. */
 export const DEFAULT_USERNAME_TEMPLATE = 'kgate:{{SessionName}}';
@@ -27,6 +28,8 @@ export function readCluster(r: ValueReader): ClusterConfig | undefined {
   const typeField = m.field('type');
   typeField.required();
   const type = typeField.oneOf(CLUSTER_TYPES);
+  // The gateway is the default: a caller's machine then never holds a cluster credential.
+  const access = m.field('access').oneOf(ACCESS_MODES) ?? 'gateway';
   if (type === 'eks') {
     m.allowOnly(EKS_FIELDS, ' for a cluster of type eks');
     const required = (field: string, opts: Parameters<ValueReader['string']>[0]) => {
@@ -43,6 +46,7 @@ export function readCluster(r: ValueReader): ClusterConfig | undefined {
     const cluster: ClusterConfig = {
       name,
       type,
+      access,
       region: required('region', REGION),
       clusterName: m.field('clusterName').string(EKS_CLUSTER_NAME) ?? name,
       roleArn: required('roleArn', ROLE_ARN),
@@ -60,7 +64,7 @@ export function readCluster(r: ValueReader): ClusterConfig | undefined {
     m.allowOnly(KUBERNETES_FIELDS, ' for a cluster of type kubernetes');
     const kubeconfigField = m.field('kubeconfig');
     kubeconfigField.required();
-    const cluster: ClusterConfig = { name, type, kubeconfig: kubeconfigField.string({ env: true }) ?? '' };
+    const cluster: ClusterConfig = { name, type, access, kubeconfig: kubeconfigField.string({ env: true }) ?? '' };
     const context = m.field('context').string();
     if (context) cluster.context = context;
     return cluster;
@@ -68,5 +72,5 @@ export function readCluster(r: ValueReader): ClusterConfig | undefined {
   m.allowOnly([...new Set([...EKS_FIELDS, ...KUBERNETES_FIELDS])]);
   // The type is already reported; keeping the name lets references to this cluster resolve
   // instead of piling up "no cluster named …" for one mistake. The policy is not returned.
-  return { name, type: 'kubernetes', kubeconfig: '' };
+  return { name, type: 'kubernetes', access, kubeconfig: '' };
 }

@@ -17,7 +17,8 @@ export interface PrincipalView {
   groups: string[];
 }
 
-export type GrantView = Omit<Grant, 'principal'> & { principal: PrincipalView; approvalId?: string };
+/** A grant as the API shows it, with its cluster's access mode (where the gate runs). */
+export type GrantView = Omit<Grant, 'principal'> & { principal: PrincipalView; approvalId?: string; access?: 'gateway' | 'broker' };
 
 export type ApprovalView = Omit<Approval, 'requester' | 'votes'> & {
   requester: PrincipalView;
@@ -45,6 +46,23 @@ export interface RequestApprovalBody {
 }
 
 export type CredentialView = ClusterCredential;
+
+/**
+ * `POST /v1/grants/:id/gateway-credentials` response: a bearer only the kgate gateway accepts,
+ * for one grant on one cluster, served under `path` on the policy service's URL.
+ */
+export interface GatewayCredentialView {
+  id: string;
+  /** `kgate-gw.…`; shown once, stored by the service only as a digest. */
+  token: string;
+  grant: string;
+  cluster: string;
+  purpose: 'run' | 'context';
+  /** Epoch ms. */
+  expiresAt: number;
+  /** e.g. `/gateway/clusters/prod`: the cluster's API under the service's URL. */
+  path: string;
+}
 
 /** `GET /v1/policy/rules` response. */
 export interface PolicyRulesView {

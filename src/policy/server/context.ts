@@ -3,6 +3,7 @@ import type { PolicyStore } from '../store/types.js';
 import type { ClusterConfig, Policy } from '../types.js';
 import type { Authenticate } from './authenticate.js';
 import type { ChangeFeed } from './change-feed.js';
+import type { GatewayEvents } from './gateway-events.js';
 import type { ServiceLogger } from './logger.js';
 import type { ServiceAudit } from './service-audit.js';
 
@@ -15,6 +16,8 @@ export interface ServiceContext {
   audit: ServiceAudit;
   authenticate: Authenticate;
   now: () => number;
+  /** Grants and gateway credentials that ended, for the gateway to close their streams. */
+  gatewayEvents: GatewayEvents;
   /** The adapter for a cluster named in the policy; throws for an unknown cluster. */
   adapterFor(cluster: string): ClusterAdapter;
 }

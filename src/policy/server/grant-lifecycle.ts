@@ -59,6 +59,7 @@ export class GrantLifecycle {
     const revoked = await store.transitionGrant(grant.id, ['active', 'pending'], { state: 'revoked', endedAt: now(), endedBy: principalId(by), message });
     if (!revoked) throw conflict(`Grant ${grant.id} ended meanwhile`, 'grant_ended');
     log.info({ grant: grant.id, cluster: grant.cluster, by: principalId(by) }, 'grant revoked');
+    await this.endGatewayAccess(grant.id, message);
     await this.ctx.audit.record({ verb: 'revoke', resource: 'grants', name: grant.id, actor: by, cluster: grant.cluster, grant: grant.id, decision: 'revoked', reason });
     this.ctx.feed.notify(grantKey(grant.id));
     return revoked;
@@ -76,10 +77,18 @@ export class GrantLifecycle {
     const expired = await store.transitionGrant(grant.id, ['active'], { state: 'expired', endedAt: now(), message: 'The grant reached its expiry' });
     if (expired) {
       log.info({ grant: grant.id, cluster: grant.cluster }, 'grant expired');
+      await this.endGatewayAccess(grant.id, 'the grant reached its expiry');
       await this.ctx.audit.record({ verb: 'expire', resource: 'grants', name: grant.id, actor: { system: 'kgate-server' }, cluster: grant.cluster, grant: grant.id, decision: 'expired' });
       this.ctx.feed.notify(grantKey(grant.id));
     }
     return true;
+  }
+
+  /** Revokes the grant's gateway credentials and has the gateway close what is still open on it. */
+  private async endGatewayAccess(grantId: string, reason: string): Promise<void> {
+    await this.ctx.store.revokeGatewayCredentials({ grantId }, this.ctx.now(), reason)
+      .catch((error: unknown) => this.ctx.log.error({ grant: grantId, err: (error as Error).message }, 'could not revoke gateway credentials of an ended grant (the gateway refuses them anyway)'));
+    this.ctx.gatewayEvents.grantEnded(grantId, reason);
   }
 
   /** Ends a pending grant whose approval was denied or expired. */

@@ -21,6 +21,11 @@ export function str(opts: { max?: number; pattern?: RegExp; what?: string } = {}
   };
 }
 
+/** One of `values`, exactly. */
+export function enumOf<const T extends string>(values: readonly T[]): Check<T> {
+  return (value, field) => (values.includes(value as T) ? (value as T) : fail(field, `one of ${values.join(', ')}`));
+}
+
 export function bool(): Check<boolean> {
   return (value, field) => (typeof value === 'boolean' ? value : fail(field, 'true or false'));
 }

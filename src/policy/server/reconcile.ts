@@ -11,9 +11,10 @@ import type { GrantLifecycle } from './grant-lifecycle.js';
 export async function recoverOnStart(ctx: ServiceContext, lifecycle: GrantLifecycle, expiry: ExpiryLoop): Promise<void> {
   await expiry.sweep();
   for (const grant of await pendingGrants(ctx)) await settleInterrupted(ctx, lifecycle, grant);
-  const active = await ctx.store.activeGrants();
+  // Every active grant is kept, whichever policy entry it was made under: two entries may name one
+  // physical cluster (say, a gateway and a broker entry), and grant ids are unique across them.
+  const keep = new Set((await ctx.store.activeGrants()).map((g) => g.id));
   for (const cluster of ctx.policy.clusters) {
-    const keep = new Set(active.filter((g) => g.cluster === cluster.name).map((g) => g.id));
     try {
       const { removed } = await ctx.adapterFor(cluster.name).reconcile(keep);
       if (removed.length) ctx.log.warn({ cluster: cluster.name, removed }, 'reconcile removed access left behind by grants that are not active');

@@ -13,11 +13,12 @@ import { approvalKey } from './change-feed.js';
 import type { ServiceContext } from './context.js';
 import { badRequest, conflict, forbidden, notFound } from './errors.js';
 import type { GrantLifecycle } from './grant-lifecycle.js';
-import { ID_PATTERN, newId } from './grant-ids.js';
+import { ID_PATTERN } from './grant-ids.js';
 import { list, object, optional, parseBody, required, str } from './input-schema.js';
 import { checkQuery, waitRequest } from './long-poll.js';
 import { sendJson } from './respond.js';
 import type { RouteContext } from './router.js';
+import { openRequestApproval, requesterKey } from './request-approvals.js';
 
 const STATES = ['pending', 'approved', 'denied', 'expired'];
 
@@ -41,14 +42,25 @@ const requestApprovalSchema = object({
 export class ApprovalRoutes {
   constructor(private readonly ctx: ServiceContext, private readonly lifecycle: GrantLifecycle, private readonly scheduleApproval: (at: number) => void) {}
 
-  /** GET /v1/approvals?state=pending|…&mine=true — those the caller may decide (or, with mine, opened). */
+  /**
+   * GET /v1/approvals?state=pending|…&mine=true[&wait=25s&known=ID,…] — those the caller may
+   * decide, or with `mine` the ones the caller opened. With `wait` (and `mine`), answers once the
+   * list differs from the `known` ids: how `kgate exec` learns at once that a request is held.
+   */
   async list(rc: RouteContext, who: Principal): Promise<void> {
-    checkQuery(rc.query, ['state', 'mine']);
+    checkQuery(rc.query, ['state', 'mine', 'wait', 'known']);
     const state = rc.query.get('state') ?? undefined;
     if (state !== undefined && !STATES.includes(state)) throw badRequest(`state: expected one of ${STATES.join(', ')}`, 'invalid_query');
     const mine = rc.query.get('mine') === 'true';
-    const all = await this.ctx.store.listApprovals(state ? { state: state as Approval['state'] } : {});
-    const items = all.filter((a) => (mine ? isRequester(a, who) : isApproverOf(a, who) && !isRequester(a, who)));
+    const wait = waitRequest(rc.query);
+    if (wait && !mine) throw badRequest('wait: only with mine=true', 'invalid_query');
+    const read = async () => {
+      const all = await this.ctx.store.listApprovals(state ? { state: state as Approval['state'] } : {});
+      return all.filter((a) => (mine ? isRequester(a, who) : isApproverOf(a, who) && !isRequester(a, who)));
+    };
+    const known = (rc.query.get('known') ?? '').split(',').filter(Boolean).sort().join(',');
+    const changed = (items: Approval[]) => items.map((a) => a.id).sort().join(',') !== known;
+    const items = wait ? await this.ctx.feed.waitFor(requesterKey(principalId(who)), read, changed, wait.waitMs, rc.signal) : await read();
     const body: ListView<ApprovalView> = { items: items.map(approvalView) };
     sendJson(rc.res, 200, body);
   }
@@ -79,6 +91,7 @@ export class ApprovalRoutes {
     if (!allowed.ok) throw forbidden(allowed.message, 'not_an_approver');
     const updated = await store.addVote(approval.id, { approver: who, decision, ...(body.reason ? { reason: body.reason } : {}), at: now() }, { requiredCount: approval.rule.count, now: now() });
     this.ctx.feed.notify(approvalKey(approval.id));
+    this.ctx.feed.notify(requesterKey(principalId(approval.requester)));
     log.info({ approval: approval.id, grant: approval.grantId, approver: principalId(who), decision, state: updated.state }, 'approval vote');
     await this.ctx.audit.record({ verb: decision, resource: 'approvals', name: approval.id, actor: who, cluster: approval.cluster, grant: approval.grantId, approval: approval.id, decision: updated.state, reason: body.reason });
     await this.settle(updated, who, body.reason);
@@ -89,19 +102,7 @@ export class ApprovalRoutes {
   async open(rc: RouteContext, who: Principal): Promise<void> {
     checkQuery(rc.query, []);
     const body = parseBody(requestApprovalSchema, await readJsonBody(rc.req));
-    const { policy, store, now, log } = this.ctx;
-    if (!policy.clusters.some((c) => c.name === body.cluster)) throw badRequest(`Unknown cluster ${body.cluster}`, 'unknown_cluster');
-    const rule = policy.rules.find((r) => r.name === body.rule);
-    if (!rule || rule.effect !== 'approve' || !rule.approval) throw badRequest(`No guardrail rule ${JSON.stringify(body.rule)} that holds requests for approval`, 'unknown_rule');
-    const approval = await store.createApproval({
-      id: newId(), kind: 'request', state: 'pending', requester: who, cluster: body.cluster, rule: rule.approval,
-      request: { ...body.request, ...(body.bodyDigest ? { bodyDigest: body.bodyDigest } : {}), ruleName: rule.name, message: rule.message },
-      votes: [], createdAt: now(), expiresAt: now() + rule.approval.expiresAfterMs, revision: 1,
-    });
-    this.scheduleApproval(approval.expiresAt);
-    log.info({ approval: approval.id, principal: principalId(who), cluster: body.cluster, rule: rule.name, verb: body.request.verb, path: body.request.path }, 'request held for approval');
-    await this.ctx.audit.record({ verb: 'create', resource: 'approvals', name: approval.id, actor: who, cluster: body.cluster, approval: approval.id, decision: 'pending' });
-    sendJson(rc.res, 201, approvalView(approval));
+    sendJson(rc.res, 201, approvalView(await openRequestApproval(this.ctx, who, body, this.scheduleApproval)));
   }
 
   /** Carries a settled approval over to its grant. */

@@ -4,18 +4,23 @@
  * as the principal. Governors see every event and recording; everyone else only their own (the
  * principal filter is forced to the caller).
  */
-import type { AuditEventRecord, AuditQuery } from '../store/types.js';
-import type { Principal } from '../types.js';
+import type { AuditQuery } from '../store/types.js';
+import { auditRecordOf } from './audit-records.js';
+import type { Grant, Principal } from '../types.js';
+import { GATEWAY_ID_PREFIX } from '../../broker/gateway/store-audit.js';
+import { isOwner } from './access.js';
+import { accessOf } from './routes-gateway-credentials.js';
 import { principalId } from '../types.js';
 import { isGovernor } from './access.js';
 import { readJsonBody, readLimited } from './body.js';
 import type { ServiceContext } from './context.js';
 import { badRequest, forbidden, notFound } from './errors.js';
+
+export { auditRecordOf };
 import { list, object, parseBody, record, required } from './input-schema.js';
 import { checkQuery } from './long-poll.js';
 import { sendJson } from './respond.js';
 import type { RouteContext } from './router.js';
-import { AUDIT_ANNOTATIONS } from './service-audit.js';
 
 /** Most events in one ingest batch. */
 export const MAX_AUDIT_BATCH = 1000;
@@ -27,36 +32,6 @@ const RECORDING_BODY_LIMIT = 64 * 1024 * 1024;
 const batchSchema = object({ events: required(list(record(), { max: MAX_AUDIT_BATCH })) });
 const SEARCH_KEYS = ['from', 'to', 'principal', 'grant', 'cluster', 'verb', 'resource', 'namespace', 'decision', 'session', 'limit', 'cursor'] as const;
 const RECORDING_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
-
-/** Pulls the searchable facts out of an `audit.k8s.io/v1` Event with kgate annotations. */
-export function auditRecordOf(event: Record<string, unknown>, index: number): AuditEventRecord {
-  const auditId = text(event.auditID);
-  if (!auditId) throw badRequest(`events[${index}].auditID is required (a unique id per event)`, 'invalid_field');
-  // A long-running request has a ResponseStarted and a ResponseComplete event with one auditID,
-  // as in the apiserver's own log; each stage is its own record (ingest is idempotent per stage).
-  const stage = text(event.stage);
-  const id = !stage || stage === 'ResponseComplete' ? auditId : `${auditId}.${stage}`;
-  const time = text(event.stageTimestamp) ?? text(event.requestReceivedTimestamp);
-  if (!time) throw badRequest(`events[${index}] needs stageTimestamp or requestReceivedTimestamp`, 'invalid_field');
-  const annotations = (event.annotations ?? {}) as Record<string, unknown>;
-  const objectRef = (event.objectRef ?? {}) as Record<string, unknown>;
-  const resource = text(objectRef.resource);
-  const subresource = text(objectRef.subresource);
-  return {
-    id,
-    time,
-    principal: text(annotations[AUDIT_ANNOTATIONS.principal]),
-    grant: text(annotations[AUDIT_ANNOTATIONS.grant]),
-    cluster: text(annotations[AUDIT_ANNOTATIONS.cluster]),
-    verb: text(event.verb),
-    resource: resource && subresource ? `${resource}/${subresource}` : resource,
-    namespace: text(objectRef.namespace),
-    decision: text(annotations[AUDIT_ANNOTATIONS.decision]),
-    event,
-  };
-}
 
 export class AuditRoutes {
   constructor(private readonly ctx: ServiceContext) {}
@@ -70,6 +45,7 @@ export class AuditRoutes {
     const caller = principalId(who);
     const foreign = records.findIndex((r) => r.principal !== caller);
     if (foreign >= 0) throw forbidden(`events[${foreign}] is not yours: its kgate.dev/principal must be ${caller}`);
+    for (const [i, record] of records.entries()) await this.checkBrokerOwned(`events[${i}]`, record.id, record.grant, who, record.cluster);
     const result = await this.ctx.store.ingestAuditEvents(records);
     this.ctx.log.info({ principal: principalId(who), inserted: result.inserted, duplicates: result.duplicates }, 'audit batch');
     sendJson(rc.res, 200, { accepted: result.inserted, duplicates: result.duplicates });
@@ -101,13 +77,14 @@ export class AuditRoutes {
   async putRecording(rc: RouteContext, who: Principal): Promise<void> {
     checkQuery(rc.query, ['grant', 'cluster']);
     const id = this.recordingId(rc.params.id!);
+    const grant = await this.checkBrokerOwned('the recording', id, rc.query.get('grant') ?? undefined, who, rc.query.get('cluster') ?? undefined);
     const data = await readLimited(rc.req, RECORDING_BODY_LIMIT);
     const contentType = (rc.req.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim();
     const meta = await this.ctx.store.putRecording(id, {
       contentType,
       principal: principalId(who),
-      ...(rc.query.get('grant') ? { grant: rc.query.get('grant')! } : {}),
-      ...(rc.query.get('cluster') ? { cluster: rc.query.get('cluster')! } : {}),
+      grant: grant.id,
+      cluster: grant.cluster,
     }, data);
     sendJson(rc.res, 201, meta);
   }
@@ -126,6 +103,23 @@ export class AuditRoutes {
       'x-kgate-sha256': recording.meta.sha256,
     });
     rc.res.end(recording.data);
+  }
+
+  /**
+   * What clients may write: events and recordings of their own grants on broker-mode clusters.
+   * The gateway writes a gateway cluster's trail itself, under ids (`gw.`) no client may use, so
+   * no caller can forge, pre-empt or overwrite it.
+   */
+  private async checkBrokerOwned(what: string, id: string, grantId: string | undefined, who: Principal, cluster?: string): Promise<Grant> {
+    if (id.startsWith(GATEWAY_ID_PREFIX)) throw forbidden(`${what}: ids starting with ${GATEWAY_ID_PREFIX} belong to the kgate gateway`);
+    const grant = grantId ? await this.ctx.store.getGrant(grantId) : undefined;
+    if (!grant) throw forbidden(`${what} must name one of your grants (kgate.dev/grant${grantId ? `; no grant ${grantId}` : ''})`);
+    if (!isOwner(grant, who)) throw forbidden(`${what} names grant ${grant.id}, which is not yours`);
+    if (cluster !== undefined && cluster !== grant.cluster) throw forbidden(`${what} names cluster ${cluster}, but grant ${grant.id} is for ${grant.cluster}`);
+    if (accessOf(this.ctx, grant.cluster) === 'gateway') {
+      throw forbidden(`${what}: cluster ${grant.cluster} is served through the kgate gateway, which writes its audit trail and recordings itself; clients may not`, 'gateway_mode');
+    }
+    return grant;
   }
 
   private recordingId(id: string): string {

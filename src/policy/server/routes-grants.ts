@@ -19,6 +19,7 @@ import { bool, list, object, optional, parseBody, required, str } from './input-
 import { checkQuery, waitRequest } from './long-poll.js';
 import { sendJson } from './respond.js';
 import type { RouteContext } from './router.js';
+import { accessOf } from './routes-gateway-credentials.js';
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dnsName = (what: string) => str({ max: 63, pattern: NAME, what: `a ${what} (lowercase letters, digits and '-')` });
@@ -79,11 +80,11 @@ export class GrantRoutes {
       });
       this.scheduleApproval(approval.expiresAt);
       log.info({ grant: grant.id, approval: approval.id, principal: principalId(who), approvers: decision.approval.groups, count: decision.approval.count }, 'grant waiting for approval');
-      sendJson(rc.res, 201, grantView(stored, approval.id));
+      sendJson(rc.res, 201, this.view(stored, approval.id));
       return;
     }
     const active = await this.lifecycle.activate(stored);
-    sendJson(rc.res, 201, grantView(active));
+    sendJson(rc.res, 201, this.view(active));
   }
 
   /** GET /v1/grants?state=&cluster=&mine=true — own grants, plus those the caller governs. */
@@ -101,7 +102,7 @@ export class GrantRoutes {
       cursor = items.length >= 1000 ? undefined : page.nextCursor;
     } while (cursor);
     const approvals = new Map((await this.ctx.store.listApprovals({ kind: 'grant', state: 'pending' })).map((a) => [a.grantId, a.id]));
-    const body: ListView<GrantView> = { items: items.map((g) => grantView(g, approvals.get(g.id))) };
+    const body: ListView<GrantView> = { items: items.map((g) => this.view(g, approvals.get(g.id))) };
     sendJson(rc.res, 200, body);
   }
 
@@ -114,7 +115,7 @@ export class GrantRoutes {
       ? (await this.ctx.feed.waitFor(grantKey(first.id), () => this.ctx.store.getGrant(first.id), (g) => !g || g.revision > wait.revision, wait.waitMs, rc.signal)) ?? first
       : first;
     const approval = grant.state === 'pending' ? (await this.ctx.store.listApprovals({ grant: grant.id })).find((a) => a.state === 'pending') : undefined;
-    sendJson(rc.res, 200, grantView(grant, approval?.id));
+    sendJson(rc.res, 200, this.view(grant, approval?.id));
   }
 
   /** POST /v1/grants/:id/revoke {reason?} — owner, approvers, break-glass group. */
@@ -123,7 +124,7 @@ export class GrantRoutes {
     const body = parseBody(revokeSchema, await readJsonBody(rc.req));
     const grant = await this.visible(rc.params.id!, who);
     if (!canRevokeGrant(this.ctx.policy, grant, who)) throw forbidden(`You may not revoke grant ${grant.id}`);
-    sendJson(rc.res, 200, grantView(await this.lifecycle.revoke(grant, who, body.reason)));
+    sendJson(rc.res, 200, this.view(await this.lifecycle.revoke(grant, who, body.reason)));
   }
 
   /** POST /v1/grants/:id/credentials — only the owner, only while active. */
@@ -131,6 +132,10 @@ export class GrantRoutes {
     checkQuery(rc.query, []);
     parseBody(object({}), await readJsonBody(rc.req));
     const grant = await this.find(rc.params.id!);
+    // Whoever asks, owner included: a gateway cluster's credential never leaves the service.
+    if (accessOf(this.ctx, grant.cluster) === 'gateway') {
+      throw forbidden(`Cluster ${grant.cluster} is served through the kgate gateway (access: gateway): its cluster credential never leaves the policy service. Use a gateway credential instead (kgate exec, kgate kubeconfig add, or POST /v1/grants/${grant.id}/gateway-credentials)`, 'gateway_mode');
+    }
     if (!isOwner(grant, who)) throw forbidden(`Only the owner of grant ${grant.id} may get its credentials`);
     if (grant.state !== 'active' || (grant.expiresAt ?? 0) <= this.ctx.now()) {
       throw conflict(`Grant ${grant.id} is ${grant.state === 'active' ? 'expired' : grant.state}; credentials exist only while it is active`, 'grant_not_active');
@@ -140,6 +145,10 @@ export class GrantRoutes {
     });
     this.ctx.log.info({ grant: grant.id, principal: principalId(who), expiresAt: new Date(credential.expiresAt).toISOString() }, 'credential issued');
     sendJson(rc.res, 200, credential);
+  }
+
+  private view(grant: Grant, approvalId?: string): GrantView {
+    return { ...grantView(grant, approvalId), access: accessOf(this.ctx, grant.cluster) };
   }
 
   private async find(id: string): Promise<Grant> {

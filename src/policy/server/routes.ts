@@ -5,6 +5,7 @@ import { Router, type RouteContext, type RouteHandler } from './router.js';
 import { ApprovalRoutes } from './routes-approvals.js';
 import { AuditRoutes } from './routes-audit.js';
 import { GrantTemplateRoutes } from './routes-grant-templates.js';
+import { GatewayCredentialRoutes } from './routes-gateway-credentials.js';
 import { GrantRoutes } from './routes-grants.js';
 import { PolicyRoutes } from './routes-policy.js';
 
@@ -16,6 +17,7 @@ export function buildRouter(ctx: ServiceContext, lifecycle: GrantLifecycle, sche
   const audit = new AuditRoutes(ctx);
   const policy = new PolicyRoutes(ctx);
   const templates = new GrantTemplateRoutes(ctx);
+  const gateway = new GatewayCredentialRoutes(ctx);
   return new Router()
     .add('GET', '/healthz', (rc) => policy.health(rc))
     .add('GET', '/readyz', (rc) => policy.ready(rc))
@@ -25,6 +27,8 @@ export function buildRouter(ctx: ServiceContext, lifecycle: GrantLifecycle, sche
     .add('GET', '/v1/grants/:id', authed((rc, who) => grants.show(rc, who)))
     .add('POST', '/v1/grants/:id/revoke', authed((rc, who) => grants.revoke(rc, who)))
     .add('POST', '/v1/grants/:id/credentials', authed((rc, who) => grants.credentials(rc, who)))
+    .add('POST', '/v1/grants/:id/gateway-credentials', authed((rc, who) => gateway.issue(rc, who)))
+    .add('POST', '/v1/gateway-credentials/:id/revoke', authed((rc, who) => gateway.revoke(rc, who)))
     .add('GET', '/v1/approvals', authed((rc, who) => approvals.list(rc, who)))
     .add('POST', '/v1/approvals', authed((rc, who) => approvals.open(rc, who)))
     .add('GET', '/v1/approvals/:id', authed((rc, who) => approvals.show(rc, who)))

@@ -4,14 +4,23 @@
  * expiry loop until closed.
  */
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { createGateway } from '../../broker/gateway/gateway.js';
+import { onClientError } from '../../broker/listener/server.js';
+import { writeRawStatus } from '../../broker/raw-response.js';
 import type { ClusterAdapter } from '../../cluster/adapter.js';
+import { statusResponse } from '../../kube/status.js';
+import { approvalDesk } from './approval-desk.js';
 import type { PolicyStore } from '../store/types.js';
 import type { ClusterConfig, Policy } from '../types.js';
 import { createAuthenticator } from './authenticate.js';
 import { ChangeFeed } from './change-feed.js';
+import { GatewayEvents } from './gateway-events.js';
 import { adapterRegistry, type ServiceContext } from './context.js';
 import { mapError } from './error-mapping.js';
 import { ExpiryLoop, SWEEP_INTERVAL_MS } from './expiry.js';
@@ -38,6 +47,10 @@ export interface PolicyServerOptions {
   logger?: ServiceLogger;
   /** Period of the expiry safety-net sweep; default 5 s. */
   sweepIntervalMs?: number;
+  /** Where the gateway keeps a recording the store could not take; default a directory under the OS temp dir. */
+  stateDir?: string;
+  /** How often the gateway re-checks open sessions against the store; default 2 s. */
+  gatewayRecheckMs?: number;
 }
 
 export interface PolicyServer {
@@ -61,6 +74,7 @@ export async function startPolicyServer(opts: PolicyServerOptions): Promise<Poli
     audit: new ServiceAudit(opts.store, log, now),
     authenticate: createAuthenticator(opts.policy.issuers, new IssuerKeys(jwksFetch.fetch), now),
     now,
+    gatewayEvents: new GatewayEvents(),
     adapterFor: adapters.adapterFor,
   };
   const lifecycle = new GrantLifecycle(ctx);
@@ -69,9 +83,25 @@ export async function startPolicyServer(opts: PolicyServerOptions): Promise<Poli
   await recoverOnStart(ctx, lifecycle, expiry);
   expiry.start();
 
-  const router = buildRouter(ctx, lifecycle, (at) => expiry.scheduleAt(at));
-  const handler = (req: IncomingMessage, res: ServerResponse) => void handle(router, log, req, res);
+  const scheduleAt = (at: number) => expiry.scheduleAt(at);
+  const router = buildRouter(ctx, lifecycle, scheduleAt);
+  const gateway = createGateway({
+    policy: opts.policy, store: opts.store, adapterFor: adapters.adapterFor, desk: approvalDesk(ctx, scheduleAt),
+    stateDir: opts.stateDir ?? join(tmpdir(), 'kgate-gateway'), now,
+    log: (line) => log.info({ component: 'gateway' }, line),
+    ...(opts.gatewayRecheckMs ? { recheckMs: opts.gatewayRecheckMs } : {}),
+  });
+  const unsubscribe = ctx.gatewayEvents.subscribe(gateway);
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (gateway.owns(req.url)) gateway.handle(req, res);
+    else void handle(router, log, req, res);
+  };
   const server: Server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : createHttpServer(handler);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (gateway.owns(req.url)) gateway.upgrade(req, socket, head);
+    else writeRawStatus(socket, statusResponse(400, 'BadRequest', 'only the kgate gateway (/gateway/clusters/<name>/) serves protocol upgrades'));
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => onClientError(error, socket, () => undefined));
   server.headersTimeout = 20_000;
   server.requestTimeout = 120_000;
   await new Promise<void>((resolve, reject) => {
@@ -86,6 +116,9 @@ export async function startPolicyServer(opts: PolicyServerOptions): Promise<Poli
     url,
     close: () => (closing ??= (async () => {
       await expiry.stop();
+      unsubscribe();
+      // Streams through the gateway end now, each audited, every chain closed with its end marker.
+      await gateway.close();
       server.closeIdleConnections();
       // Long-polls end with the server; clients retry against the next instance.
       setTimeout(() => server.closeAllConnections(), 1000).unref();

@@ -7,7 +7,8 @@ import type { PolicyStore } from './types.js';
 import { openConnection } from './sqlite/connection.js';
 import { SqliteDatabase } from './sqlite/database.js';
 import { migrate } from './sqlite/migrations.js';
-import { addVote, createApproval, expireApprovals, getApproval, listApprovals } from './sqlite/approvals.js';
+import { addVote, consumeApproval, createApproval, expireApprovals, getApproval, listApprovals } from './sqlite/approvals.js';
+import { createGatewayCredential, gatewayCredentialByToken, getGatewayCredential, revokeGatewayCredentials } from './sqlite/gateway-credentials.js';
 import { activeGrants, createGrant, getGrant, grantsExpiringBefore, listGrants, transitionGrant } from './sqlite/grants.js';
 import { changesSince, currentSeq } from './sqlite/changes.js';
 import { ingestAuditEvents, queryAuditEvents } from './sqlite/audit.js';
@@ -58,6 +59,11 @@ function sqliteStore(db: SqliteDatabase, maxRecordingBytes: number): PolicyStore
     queryAuditEvents: async (query = {}) => queryAuditEvents(db, query),
     putRecording: async (id, meta, data) => putRecording(db, maxRecordingBytes, id, meta, data),
     getRecording: async (id) => getRecording(db, id),
+    createGatewayCredential: async (credential) => createGatewayCredential(db, credential),
+    gatewayCredentialByToken: async (digest) => gatewayCredentialByToken(db, digest),
+    getGatewayCredential: async (id) => getGatewayCredential(db, id),
+    revokeGatewayCredentials: async (which, at, reason) => revokeGatewayCredentials(db, which, at, reason),
+    consumeApproval: async (id, at) => consumeApproval(db, id, at),
     close: async () => db.close(),
   };
 }

@@ -126,6 +126,25 @@ export interface Recording {
 }
 
 /**
+ * A gateway credential as the store keeps it: who may use it, for which grant and cluster, and
+ * until when. The bearer token itself is never stored, only its SHA-256 (`tokenSha256`).
+ */
+export interface GatewayCredentialRecord {
+  id: string;
+  tokenSha256: string;
+  grantId: string;
+  cluster: string;
+  /** `principalId` of the grant's owner, the only one the gateway serves with it. */
+  principal: string;
+  /** `run`: one `kgate exec` / `kgate session`, revoked when it ends; `context`: a kubectl context's exec plugin. */
+  purpose: 'run' | 'context';
+  createdAt: number;
+  expiresAt: number;
+  revokedAt?: number;
+  revokedReason?: string;
+}
+
+/**
  * Storage for grants, approvals, the change feed, audit events and exec recordings.
  * Failures that a caller can act on are `StoreError`s (./errors.ts) with a stable code.
  */
@@ -232,6 +251,31 @@ export interface PolicyStore {
 
   /** The recording and its metadata, or undefined. */
   getRecording(id: string): Promise<Recording | undefined>;
+
+  /**
+   * Stores a new gateway credential.
+   * @throws StoreError `KGATE_STORE_CONFLICT` when the id or token digest is taken,
+   *   `KGATE_STORE_INVALID` when it names an unknown grant.
+   */
+  createGatewayCredential(credential: GatewayCredentialRecord): Promise<GatewayCredentialRecord>;
+
+  /** The credential whose token has this SHA-256 (hex), revoked or not, or undefined. */
+  gatewayCredentialByToken(tokenSha256: string): Promise<GatewayCredentialRecord | undefined>;
+
+  /** The credential with this id, or undefined. */
+  getGatewayCredential(id: string): Promise<GatewayCredentialRecord | undefined>;
+
+  /**
+   * Revokes the credential `id`, or every credential of `grantId`, that is not revoked yet.
+   * @returns the credentials revoked now.
+   */
+  revokeGatewayCredentials(which: { id: string } | { grantId: string }, at: number, reason: string): Promise<GatewayCredentialRecord[]>;
+
+  /**
+   * Marks an approved request approval as used, once: of two concurrent callers exactly one
+   * gets true. False when it is not approved or was used before.
+   */
+  consumeApproval(id: string, at: number): Promise<boolean>;
 
   /** Closes the store; later calls fail with `KGATE_STORE_CLOSED`. Safe to call twice. */
   close(): Promise<void>;

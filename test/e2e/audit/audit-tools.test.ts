@@ -130,14 +130,15 @@ it('replay plays an uploaded recording; a corrupted one is refused with one clea
     recorder.output(Buffer.from(chunk));
   }
   recorder.close();
-  await client.putRecording(id, Buffer.from(cast));
+  // Stored as the gateway stores one (clients upload only their own broker-mode grants' recordings).
+  await server.store.putRecording(id, { contentType: 'application/x-asciicast' }, Buffer.from(cast));
 
   const played = await kgate(['audit', 'replay', id, '--speed', '100']);
   expect(played.stderr).toBe('');
   expect(played).toMatchObject({ code: 0, stdout: '$ cat /etc/motd\r\nkgate replay works ✓\r\n$ exit\r\n' });
 
   const corrupt = randomUUID();
-  await client.putRecording(corrupt, Buffer.from(`${cast.split('\n').slice(0, 2).join('\n')}\n[3.0, "o", "half a li`));
+  await server.store.putRecording(corrupt, { contentType: 'application/x-asciicast' }, Buffer.from(`${cast.split('\n').slice(0, 2).join('\n')}\n[3.0, "o", "half a li`));
   const refused = await kgate(['audit', 'replay', corrupt]);
   expect(refused.code).toBe(1);
   expect(refused.stdout).toBe('');

@@ -26,6 +26,7 @@ beforeAll(async () => {
   config = {
     name: 'sim',
     type: 'eks',
+    access: 'gateway',
     region: world.aws.region,
     clusterName: world.clusterName,
     roleArn: world.aws.roleArn,

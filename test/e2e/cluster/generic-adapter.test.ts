@@ -16,7 +16,7 @@ const log = memoryLog();
 
 beforeAll(async () => {
   world = await startSimWorld();
-  config = { name: 'sim-generic', type: 'kubernetes', kubeconfig: world.kubeconfig };
+  config = { name: 'sim-generic', type: 'kubernetes', access: 'gateway', kubeconfig: world.kubeconfig };
   adapter = createClusterAdapter(config, { log });
 });
 

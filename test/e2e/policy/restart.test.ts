@@ -39,7 +39,7 @@ const bindings = async () => {
 async function orphanBinding(id: string): Promise<void> {
   const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
   const adapter = createClusterAdapter({
-    name: 'kgate-sim', type: 'eks', region: world.aws.region, clusterName: world.clusterName, roleArn: world.aws.roleArn,
+    name: 'kgate-sim', type: 'eks', access: 'gateway', region: world.aws.region, clusterName: world.clusterName, roleArn: world.aws.roleArn,
     usernameTemplate: GRANT_USERNAME_TEMPLATE, stsEndpoint: world.aws.stsEndpoint, eksEndpoint: world.aws.eksEndpoint, caFile: world.caFile,
   }, { log, awsCredentials: async () => world.aws.root });
   const now = Date.now();

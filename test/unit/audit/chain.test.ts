@@ -41,7 +41,7 @@ describe('the audit hash chain', () => {
     const service = { ...event(99), annotations: { 'kgate.dev/principal': 'system:expiry' } };
     expect(verifyChain([...mixed, service])).toEqual({
       ok: true,
-      sessions: [{ session: 'a', count: 5, firstSeq: 1, lastSeq: 5 }, { session: 'b', count: 3, firstSeq: 1, lastSeq: 3 }],
+      sessions: [{ session: 'a', count: 5, firstSeq: 1, lastSeq: 5, ended: false }, { session: 'b', count: 3, firstSeq: 1, lastSeq: 3, ended: false }],
       problems: [],
       unchained: 1,
     });

@@ -7,9 +7,9 @@ import type { ApprovalFilter, ApprovalState, VoteOptions } from '../types.js';
 import type { Params, Row, SqliteDatabase } from './database.js';
 import { SqliteCode, sqliteCode } from './database.js';
 import { principalJson } from './principal.js';
-import { defined, integer, json, optionalJson, optionalText, text } from './row.js';
+import { defined, integer, json, optionalInteger, optionalJson, optionalText, text } from './row.js';
 
-const COLUMNS = 'id, kind, state, requester, cluster, rule, grant_id, request, created_at, expires_at, revision';
+const COLUMNS = 'id, kind, state, requester, cluster, rule, grant_id, request, created_at, expires_at, revision, consumed_at';
 const SELECT_ONE = `SELECT ${COLUMNS} FROM approvals WHERE id = :id`;
 const SELECT_VOTES = 'SELECT approver, decision, reason, at FROM approval_votes WHERE approval_id = :id ORDER BY vote_no';
 const SET_STATE = 'UPDATE approvals SET state = :state, revision = revision + 1 WHERE id = :id';
@@ -38,6 +38,7 @@ function fromRow(db: SqliteDatabase, row: Row): Approval {
     createdAt: integer(row, 'created_at'),
     expiresAt: integer(row, 'expires_at'),
     revision: integer(row, 'revision'),
+    consumedAt: optionalInteger(row, 'consumed_at'),
   });
 }
 
@@ -151,5 +152,13 @@ export function expireApprovals(db: SqliteDatabase, now: number): Approval[] {
       db.recordChange('approval', id);
       return load(db, id)!;
     });
+  });
+}
+
+export function consumeApproval(db: SqliteDatabase, id: string, at: number): boolean {
+  return db.write(() => {
+    const changed = db.run("UPDATE approvals SET consumed_at = :at, revision = revision + 1 WHERE id = :id AND state = 'approved' AND consumed_at IS NULL", { id, at });
+    if (changed) db.recordChange('approval', id);
+    return changed === 1;
   });
 }

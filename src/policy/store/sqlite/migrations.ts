@@ -129,6 +129,28 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_by_session ON audit_events (session, time_us, id);
     `,
   },
+  {
+    version: 3,
+    name: 'gateway credentials; request approvals used once',
+    // Only a SHA-256 of each gateway token is kept: a copy of the database lets nobody through
+    // the gateway. consumed_at marks a request approval already used by the one request it let in.
+    sql: `
+      CREATE TABLE gateway_credentials (
+        id TEXT PRIMARY KEY,
+        token_sha256 TEXT NOT NULL UNIQUE,
+        grant_id TEXT NOT NULL REFERENCES grants (id),
+        cluster TEXT NOT NULL,
+        principal_id TEXT NOT NULL,
+        purpose TEXT NOT NULL CHECK (purpose IN ('run', 'context')),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        revoked_at INTEGER,
+        revoked_reason TEXT
+      ) STRICT;
+      CREATE INDEX gateway_credentials_by_grant ON gateway_credentials (grant_id);
+      ALTER TABLE approvals ADD COLUMN consumed_at INTEGER;
+    `,
+  },
 ];
 
 const MIGRATIONS_TABLE = `
