@@ -13,8 +13,8 @@ describe('the verify report', () => {
     const result = verifyChain([...session('sess-a', 3), ...session('sess-b', 1), auditEvent(90)].reverse());
     expect(verifyReport(result)).toEqual([
       'SESSION  EVENTS  SEQ  STATUS',
-      'sess-a   3       1-3  ok',
-      'sess-b   1       1    ok',
+      'sess-a   3       1-3  ok, open (no end marker yet)',
+      'sess-b   1       1    ok, open (no end marker yet)',
       "1 event outside any chain (the policy service's own) not checked.",
     ]);
     expect(verifyVerdict(result)).toBe('Audit trail intact: 4 chained events in 2 sessions.');
@@ -29,7 +29,7 @@ describe('the verify report', () => {
     expect(verifyReport(result)).toEqual([
       'SESSION  EVENTS  SEQ  STATUS',
       'sess-a   4       1-5  2 problems',
-      'sess-b   2       1-2  ok',
+      'sess-b   2       1-2  ok, open (no end marker yet)',
       '',
       'SESSION  SEQ  KIND    DETAIL',
       'sess-a   2    gap     seq 2 is missing',

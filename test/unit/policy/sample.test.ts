@@ -12,8 +12,7 @@ describe('the sim world sample policy', () => {
   });
 
   it('describes the sim cluster with its endpoints from the environment', () => {
-    expect(policy?.clusters).toEqual([{
-      name: 'kgate-sim',
+    const sim = {
       type: 'eks',
       region: 'us-east-1',
       clusterName: 'kgate-sim',
@@ -22,7 +21,9 @@ describe('the sim world sample policy', () => {
       stsEndpoint: SIM_ENV.SIM_STS_ENDPOINT,
       eksEndpoint: SIM_ENV.SIM_EKS_ENDPOINT,
       caFile: SIM_ENV.SIM_CA_FILE,
-    }]);
+    };
+    // One EKS cluster, two entries: through the gateway (the default) and through local brokers.
+    expect(policy?.clusters).toEqual([{ name: 'kgate-sim', access: 'gateway', ...sim }, { name: 'kgate-sim-broker', access: 'broker', ...sim }]);
   });
 
   it('trusts the sim IdP (people, two workload clients) and the GitHub-Actions-like issuer', () => {

@@ -34,6 +34,21 @@ function record(overrides: Partial<PipelineAuditRecord> = {}): PipelineAuditReco
 }
 
 describe('createAuditSink', () => {
+  it('ends the chain once with an end marker, so a lost tail shows as an open session', async () => {
+    const events: Parameters<AuditSpool['append']>[0][] = [];
+    const store = { append: async (e: (typeof events)[number]) => void events.push(e), stats: () => ({ pending: 0, bytes: 0, maxBytes: 1, maxEvents: 1 }) };
+    const sink = createAuditSink({ spool: store, session: 's-end', principal, cluster: 'prod-eks', grant: 'g1', detectors, log: () => undefined });
+    await sink.complete(record());
+    await sink.complete(record());
+    await Promise.all([sink.end('the run ended'), sink.end('again')]);
+    expect(events).toHaveLength(3);
+    expect(events[2]!.verb).toBe('session-end');
+    expect(events[2]!.annotations).toMatchObject({ 'kgate.dev/chain-end': 'true', 'kgate.dev/session-end-reason': 'the run ended', 'kgate.dev/grant': 'g1' });
+    expect(verifyChain(events)).toMatchObject({ ok: true, sessions: [{ session: 's-end', count: 3, ended: true }] });
+    // The last request and the marker lost: the chain still verifies, but no longer as ended.
+    expect(verifyChain(events.slice(0, 1)).sessions).toEqual([expect.objectContaining({ ended: false })]);
+  });
+
   it('spools sealed events in one unbroken chain, ResponseStarted included', async () => {
     const sink = createAuditSink({ spool: await open(100), session: 's-1', principal, cluster: 'prod-eks', grant: 'g1', detectors, log: () => undefined });
     const watch = record({ auditId: 'w-1' });
