@@ -11,6 +11,7 @@ import type { ChannelProtocol } from '../../kube/channels.js';
 import { sendWithBackpressure } from './backpressure.js';
 import { clientFrameAction, exitFromStatus, exitWithoutStatus, upstreamFrameAction } from './frames.js';
 import type { ExecExit, RawMessage } from './frames.js';
+import { createOutputBatch, OUTPUT_BATCH_BYTES } from './output-batch.js';
 import type { OutputMasker } from './output-masker.js';
 import { bridgeSockets, closeSocket } from './socket-pair.js';
 
@@ -93,6 +94,17 @@ export async function pumpSession(opts: SessionOptions): Promise<SessionOutcome>
       fail('output could not be masked');
     }
   };
+  const batch = createOutputBatch({
+    maxBytes: OUTPUT_BATCH_BYTES,
+    emit: (channel, payload) => {
+      if (failed) return;
+      try {
+        release(channel, output.write(channel, payload));
+      } catch {
+        fail('output could not be masked');
+      }
+    },
+  });
   const settleExit = (exit: ExecExit): void => {
     if (outcome.exit) return;
     outcome.exit = exit;
@@ -102,17 +114,17 @@ export async function pumpSession(opts: SessionOptions): Promise<SessionOutcome>
   const onUpstreamMessage = (data: RawMessage, isBinary: boolean): void => {
     if (failed) return;
     const action = upstreamFrameAction(protocol, data, isBinary);
+    if (action.kind === 'output') {
+      outcome.bytesOut += action.payload.length;
+      batch.add(action.channel, action.payload);
+      return;
+    }
+    // Whatever else the apiserver sends must reach the client after the output before it.
+    batch.flush();
+    if (failed) return;
     switch (action.kind) {
       case 'ready':
         toClient(action.channel, EMPTY);
-        return;
-      case 'output':
-        outcome.bytesOut += action.payload.length;
-        try {
-          release(action.channel, output.write(action.channel, action.payload));
-        } catch {
-          fail('output could not be masked');
-        }
         return;
       case 'status':
         // The status ends the command: flush held-back output first so the client reads it before EOF.
@@ -163,6 +175,7 @@ export async function pumpSession(opts: SessionOptions): Promise<SessionOutcome>
     onClientMessage,
     onUpstreamMessage,
     onUpstreamClose: (code) => {
+      batch.flush();
       if (!failed) flushOutput();
       const exit = exitWithoutStatus(protocol, code);
       if (exit) settleExit(exit);
