@@ -6,7 +6,7 @@
  * ended on both sides (fail closed).
  */
 import type { WebSocket } from 'ws';
-import { CHANNEL_CLOSE, CHANNEL_ERROR, encodeFrame } from '../../kube/channels.js';
+import { CHANNEL_CLOSE, CHANNEL_ERROR, encodeFrame, isBase64Protocol } from '../../kube/channels.js';
 import type { ChannelProtocol } from '../../kube/channels.js';
 import { sendWithBackpressure } from './backpressure.js';
 import { clientFrameAction, exitFromStatus, exitWithoutStatus, upstreamFrameAction } from './frames.js';
@@ -74,7 +74,16 @@ export async function pumpSession(opts: SessionOptions): Promise<SessionOutcome>
       fail('the session could not be recorded');
     }
   };
+  const binary = !isBase64Protocol(protocol);
   const toClient = (channel: number, payload: Uint8Array): void => {
+    if (binary) {
+      // Output frames are the bulk of a session: no zero-filled allocation before the copy.
+      const data = Buffer.allocUnsafe(payload.length + 1);
+      data[0] = channel;
+      data.set(payload, 1);
+      sendWithBackpressure(client, upstream, data, true);
+      return;
+    }
     const frame = encodeFrame(protocol, channel, payload);
     sendWithBackpressure(client, upstream, frame.data, frame.isBinary);
   };
@@ -84,7 +93,8 @@ export async function pumpSession(opts: SessionOptions): Promise<SessionOutcome>
   };
   const release = (channel: number, masked: Uint8Array): void => {
     if (masked.length === 0) return;
-    record(() => recorder?.output(Buffer.from(masked), channel));
+    // The masker hands out a fresh buffer each time, so the recorder may read it without a copy.
+    record(() => recorder?.output(Buffer.from(masked.buffer, masked.byteOffset, masked.byteLength), channel));
     if (!failed) toClient(channel, masked);
   };
   const flushOutput = (): void => {
