@@ -9,6 +9,7 @@
  * UTF-8 (binary output) become U+FFFD, as a terminal would show them. A recording past `maxBytes`
  * ends with a visible notice and a marker (`"m"`) event; later events are counted but not kept.
  */
+import { isAscii } from 'node:buffer';
 import { TextDecoder } from 'node:util';
 
 export interface AsciicastHeader {
@@ -68,14 +69,14 @@ export function createAsciicastWriter(opts: AsciicastWriterOptions): AsciicastWr
   const clock = opts.clock ?? (() => performance.now());
   const origin = clock();
   const maxBytes = opts.maxBytes ?? Infinity;
-  const decoders = { stdout: new TextDecoder('utf-8'), stderr: new TextDecoder('utf-8'), stdin: new TextDecoder('utf-8') };
+  const decoders = { stdout: stream(), stderr: stream(), stdin: stream() };
   let bytes = 0;
   let truncated = false;
   let closed = false;
   let lastTime = 0;
 
-  const emit = (line: string) => {
-    bytes += Buffer.byteLength(line);
+  const emit = (line: string, size = Buffer.byteLength(line)) => {
+    bytes += size;
     opts.write(line);
   };
   const elapsed = () => {
@@ -83,35 +84,45 @@ export function createAsciicastWriter(opts: AsciicastWriterOptions): AsciicastWr
     lastTime = Math.max(lastTime, Math.round((clock() - origin) * 1000) / 1e6);
     return lastTime;
   };
-  const event = (code: AsciicastCode, data: string) => {
+  /** `ascii`: `data` is known to be ASCII, so is its JSON line, and its size is its length. */
+  const event = (code: AsciicastCode, data: string, ascii = false) => {
     if (truncated || closed || data === '') return;
     const time = elapsed();
     const line = `${JSON.stringify([time, code, data])}\n`;
-    if (bytes + Buffer.byteLength(line) + TRUNCATION_RESERVE > maxBytes) {
+    const size = ascii ? line.length : Buffer.byteLength(line);
+    if (bytes + size + TRUNCATION_RESERVE > maxBytes) {
       truncated = true;
       emit(`${JSON.stringify([time, 'o', `\r\n[${TRUNCATED_MARKER} at ${bytes} bytes]\r\n`])}\n`);
       emit(`${JSON.stringify([time, 'm', TRUNCATED_MARKER])}\n`);
       return;
     }
-    emit(line);
+    emit(line, size);
   };
-  const text = (decoder: TextDecoder, data: Uint8Array | string) => (typeof data === 'string' ? data : decoder.decode(data, { stream: true }));
+  const record = (code: AsciicastCode, decoder: StreamDecoder, data: Uint8Array | string) => {
+    if (typeof data === 'string') event(code, data);
+    else if (decoder.clean && isAscii(data)) event(code, Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1'), true);
+    else {
+      // A chunk that ends in an ASCII byte leaves no partial character behind in the decoder.
+      if (data.length > 0) decoder.clean = data[data.length - 1]! < 0x80;
+      event(code, decoder.utf8.decode(data, { stream: true }));
+    }
+  };
 
   emit(`${JSON.stringify(header(opts))}\n`);
   return {
     output(data, stream = 'stdout') {
-      event('o', text(decoders[stream], data));
+      record('o', decoders[stream], data);
     },
     input(data) {
-      if (opts.recordInput) event('i', text(decoders.stdin, data));
+      if (opts.recordInput) record('i', decoders.stdin, data);
     },
     resize(width, height) {
       event('r', `${dimension(width)}x${dimension(height)}`);
     },
     close() {
-      event('o', decoders.stdout.decode());
-      event('o', decoders.stderr.decode());
-      if (opts.recordInput) event('i', decoders.stdin.decode());
+      event('o', decoders.stdout.utf8.decode());
+      event('o', decoders.stderr.utf8.decode());
+      if (opts.recordInput) event('i', decoders.stdin.utf8.decode());
       closed = true;
     },
     get bytes() {
@@ -121,6 +132,20 @@ export function createAsciicastWriter(opts: AsciicastWriterOptions): AsciicastWr
       return truncated;
     },
   };
+}
+
+/**
+ * One stream's UTF-8 decoder. Most terminal output is ASCII: while no partial character is held
+ * (`clean`), an ASCII chunk is its own text, taken without decoding and without measuring its
+ * line's UTF-8 size, which for 64 KiB chunks cost more than the JSON encoding.
+ */
+interface StreamDecoder {
+  utf8: TextDecoder;
+  clean: boolean;
+}
+
+function stream(): StreamDecoder {
+  return { utf8: new TextDecoder('utf-8'), clean: true };
 }
 
 /** A recording that is not valid asciicast v2. */

@@ -6,11 +6,12 @@
  * ended on both sides (fail closed).
  */
 import type { WebSocket } from 'ws';
-import { CHANNEL_CLOSE, CHANNEL_ERROR, encodeFrame } from '../../kube/channels.js';
+import { CHANNEL_CLOSE, CHANNEL_ERROR, encodeFrame, isBase64Protocol } from '../../kube/channels.js';
 import type { ChannelProtocol } from '../../kube/channels.js';
 import { sendWithBackpressure } from './backpressure.js';
 import { clientFrameAction, exitFromStatus, exitWithoutStatus, upstreamFrameAction } from './frames.js';
 import type { ExecExit, RawMessage } from './frames.js';
+import { createOutputBatch, OUTPUT_BATCH_BYTES } from './output-batch.js';
 import type { OutputMasker } from './output-masker.js';
 import { bridgeSockets, closeSocket } from './socket-pair.js';
 
@@ -73,7 +74,16 @@ export async function pumpSession(opts: SessionOptions): Promise<SessionOutcome>
       fail('the session could not be recorded');
     }
   };
+  const binary = !isBase64Protocol(protocol);
   const toClient = (channel: number, payload: Uint8Array): void => {
+    if (binary) {
+      // Output frames are the bulk of a session: no zero-filled allocation before the copy.
+      const data = Buffer.allocUnsafe(payload.length + 1);
+      data[0] = channel;
+      data.set(payload, 1);
+      sendWithBackpressure(client, upstream, data, true);
+      return;
+    }
     const frame = encodeFrame(protocol, channel, payload);
     sendWithBackpressure(client, upstream, frame.data, frame.isBinary);
   };
@@ -83,7 +93,8 @@ export async function pumpSession(opts: SessionOptions): Promise<SessionOutcome>
   };
   const release = (channel: number, masked: Uint8Array): void => {
     if (masked.length === 0) return;
-    record(() => recorder?.output(Buffer.from(masked), channel));
+    // The masker hands out a fresh buffer each time, so the recorder may read it without a copy.
+    record(() => recorder?.output(Buffer.from(masked.buffer, masked.byteOffset, masked.byteLength), channel));
     if (!failed) toClient(channel, masked);
   };
   const flushOutput = (): void => {
@@ -93,6 +104,17 @@ export async function pumpSession(opts: SessionOptions): Promise<SessionOutcome>
       fail('output could not be masked');
     }
   };
+  const batch = createOutputBatch({
+    maxBytes: OUTPUT_BATCH_BYTES,
+    emit: (channel, payload) => {
+      if (failed) return;
+      try {
+        release(channel, output.write(channel, payload));
+      } catch {
+        fail('output could not be masked');
+      }
+    },
+  });
   const settleExit = (exit: ExecExit): void => {
     if (outcome.exit) return;
     outcome.exit = exit;
@@ -102,17 +124,17 @@ export async function pumpSession(opts: SessionOptions): Promise<SessionOutcome>
   const onUpstreamMessage = (data: RawMessage, isBinary: boolean): void => {
     if (failed) return;
     const action = upstreamFrameAction(protocol, data, isBinary);
+    if (action.kind === 'output') {
+      outcome.bytesOut += action.payload.length;
+      batch.add(action.channel, action.payload);
+      return;
+    }
+    // Whatever else the apiserver sends must reach the client after the output before it.
+    batch.flush();
+    if (failed) return;
     switch (action.kind) {
       case 'ready':
         toClient(action.channel, EMPTY);
-        return;
-      case 'output':
-        outcome.bytesOut += action.payload.length;
-        try {
-          release(action.channel, output.write(action.channel, action.payload));
-        } catch {
-          fail('output could not be masked');
-        }
         return;
       case 'status':
         // The status ends the command: flush held-back output first so the client reads it before EOF.
@@ -163,6 +185,7 @@ export async function pumpSession(opts: SessionOptions): Promise<SessionOutcome>
     onClientMessage,
     onUpstreamMessage,
     onUpstreamClose: (code) => {
+      batch.flush();
       if (!failed) flushOutput();
       const exit = exitWithoutStatus(protocol, code);
       if (exit) settleExit(exit);

@@ -48,6 +48,17 @@ describe('asciicast v2', () => {
     expect(parseAsciicast(r.text()).events.map((e) => e[2])).toEqual(['\uFFFDA', '€', '\uFFFD']);
   });
 
+  test('ASCII chunks around split and invalid characters decode as one stream would, and the byte count stays exact', () => {
+    const chunks = [Buffer.from('plain '), Buffer.from('caf\xc3', 'latin1'), Buffer.from('\xa9 ok ', 'latin1'), Buffer.from([0xe2]), Buffer.from('AB'), Buffer.from('\u00e9\n'), Buffer.from('tail\n')];
+    const r = recorder();
+    for (const chunk of chunks) r.writer.output(chunk);
+    r.writer.close();
+    const whole = new TextDecoder().decode(Buffer.concat(chunks));
+    expect(parseAsciicast(r.text()).events.map((e) => e[2]).join('')).toBe(whole);
+    expect(whole).toBe('plain café ok \uFFFDABé\ntail\n');
+    expect(r.writer.bytes).toBe(Buffer.byteLength(r.text()));
+  });
+
   test('time is in seconds from the start and never goes backwards', () => {
     const r = recorder();
     r.advance(2000);
