@@ -3,7 +3,7 @@
  * (object-masker.ts), regex detectors for free text (detectors.ts), streaming maskers for lists,
  * watch streams and text streams, and the Warning header that tells users values were masked.
  */
-export { MaskError } from './errors.js';
+export { MaskError, toMaskError } from './errors.js';
 export type { MaskErrorCode } from './errors.js';
 export { MARKER_PREFIX, maskMarker, base64Marker, isMarked } from './marker.js';
 export type { MaskReason } from './marker.js';
