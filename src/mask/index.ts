@@ -9,7 +9,7 @@ export { MARKER_PREFIX, maskMarker, base64Marker, isMarked } from './marker.js';
 export type { MaskReason } from './marker.js';
 export { compileDetectors, maskText, findSecretSpans, replaceSpans, maxDetectorLength, DETECTOR_NAMES } from './detectors.js';
 export type { Detector, SecretSpan, MaskedText } from './detectors.js';
-export { createMasker, LAST_APPLIED_ANNOTATION } from './object-masker.js';
+export { createMasker, maskerFor, LAST_APPLIED_ANNOTATION } from './object-masker.js';
 export type { Masker, MaskContext, MaskResult, MaskerOptions } from './object-masker.js';
 export { maskJsonBody } from './body.js';
 export type { MaskedBody } from './body.js';

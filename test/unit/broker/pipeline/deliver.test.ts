@@ -96,6 +96,7 @@ describe('a masking failure of any kind is refused and reported as one', () => {
   test('an error no rule names (a stub masker that throws: no real body makes the engine throw a TypeError) is MASK_INTERNAL, its message never echoed', async () => {
     const real = createMasker(masking);
     const throwing: Masker = {
+      exempt: false,
       detectors: real.detectors,
       isExempt: () => false,
       maskObject: () => {
