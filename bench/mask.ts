@@ -9,7 +9,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { defaultMasking } from '../src/policy/schema/index.js';
-import { createListStreamMasker, createMasker, createTextStreamMasker, createWatchStreamMasker, maskJsonBody } from '../src/mask/index.js';
+import { createListStreamMasker, createMasker, createTextStreamMasker, createWatchStreamMasker, maskJsonBody, maskText } from '../src/mask/index.js';
 import type { ChunkMasker, Masker } from '../src/mask/index.js';
 
 const MB = 1024 * 1024;
@@ -250,6 +250,56 @@ export function formatMaskBench(rows: readonly Measurement[]): string {
   return lines.join('\n');
 }
 
+const ADVERSARIAL_TARGET_MBPS = 50;
+
+/** Inputs built to make backtracking detectors slow (issue 11, item 9): each about 3 MB. */
+const ADVERSARIAL: Array<[string, string]> = [
+  ['PEM headers, no body', '-----BEGIN PRIVATE KEY-----.'],
+  ['PEM headers with base64 runs', '-----BEGIN PRIVATE KEY-----AAAA\n'],
+  ['PEM headers, bogus END lines', '-----BEGIN PRIVATE KEY-----x-----END X-----'],
+  ['JWT look-alikes', 'eyJhbGciOiJIUzI1NiJ9.'],
+  ['JWT header without dots', `ey${'A'.repeat(3000)} `],
+  ['password assignments, escapes', 'password="\\a\\a\\a\\a'],
+  ['password assignments, chained', 'password=password='],
+  ['token words', 'token token= '],
+  ['one long run', 'A'],
+  ['GitHub prefixes', 'ghp_'],
+];
+
+interface AdversarialRow {
+  name: string;
+  textMbps: number;
+  streamMbps: number;
+}
+
+/** MB/s of `maskText` over each adversarial input, and of the text-stream masker in CHUNK pieces. */
+export function runAdversarialBench(sizeMb = 3): AdversarialRow[] {
+  const detectors = createMasker(defaultMasking()).detectors;
+  return ADVERSARIAL.map(([name, unit]) => {
+    const text = unit.repeat(Math.ceil((sizeMb * MB) / unit.length));
+    const bytes = Buffer.from(text, 'latin1');
+    let start = process.hrtime.bigint();
+    maskText(text, detectors);
+    const textSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const stream = createTextStreamMasker(detectors);
+    start = process.hrtime.bigint();
+    for (let i = 0; i < bytes.length; i += CHUNK) stream.write(bytes.subarray(i, i + CHUNK));
+    stream.end();
+    const streamSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+    return { name, textMbps: bytes.length / MB / textSeconds, streamMbps: bytes.length / MB / streamSeconds };
+  });
+}
+
+/** The adversarial table: both paths against the linear-time target. */
+export function formatAdversarialBench(rows: readonly AdversarialRow[]): string {
+  const lines = [`${'adversarial text (3 MB)'.padEnd(32)} ${'maskText MB/s'.padStart(14)} ${'stream MB/s'.padStart(12)} ${'target'.padStart(7)}`];
+  for (const r of rows) {
+    const verdict = Math.min(r.textMbps, r.streamMbps) >= ADVERSARIAL_TARGET_MBPS ? 'ok' : 'BELOW';
+    lines.push(`${r.name.padEnd(32)} ${r.textMbps.toFixed(1).padStart(14)} ${r.streamMbps.toFixed(1).padStart(12)} ${`≥${ADVERSARIAL_TARGET_MBPS}`.padStart(7)}  ${verdict}`);
+  }
+  return lines.join('\n');
+}
+
 /** The per-request line: one Pod through the object path. */
 export function formatPodCost(): string {
   const body = Buffer.from(podJson());
@@ -260,4 +310,5 @@ export function formatPodCost(): string {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   console.log(formatMaskBench(runMaskBench()));
   console.log(`\n${formatPodCost()}`);
+  console.log(`\n${formatAdversarialBench(runAdversarialBench())}`);
 }

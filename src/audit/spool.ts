@@ -6,7 +6,7 @@
  * Past the size cap appends fail with {@link SpoolFullError}: the broker then refuses requests
  * rather than serve them unaudited.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { ExitCode, KgateError } from '../cli/errors.js';
@@ -86,12 +86,29 @@ interface Waiting {
 }
 
 /**
+ * Creates the spool's directory (0700) and database file (0600) before SQLite opens it: SQLite
+ * would create the file 0644, and it gives the -wal and -shm files the database file's mode. A
+ * spool left readable by an older version is tightened too.
+ */
+function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+}
+
+/**
  * Opens (creating it and its directory if needed) the spool at `path`. What a previous run left
  * unshipped is still pending.
  */
 export function openSpool(path: string, opts: SpoolOptions): AuditSpool {
   if (!(opts.maxBytes > 0) || !(opts.maxEvents > 0)) throw new RangeError('openSpool: maxBytes and maxEvents must be positive');
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (path !== ':memory:') createPrivately(path);
   const db = new DatabaseSync(path, { timeout: opts.busyTimeoutMs ?? 5000 });
   try {
     db.exec('PRAGMA journal_mode = WAL');

@@ -5,7 +5,7 @@ import { openIdentity } from '../identity/context.js';
 import { ensureLogin } from '../identity/ensure-login.js';
 import { clusterOf, openPolicyClient, serverFlags } from '../policy/client-context.js';
 import type { GrantRequestBody, GrantView, PolicyClient } from '../policy/client.js';
-import { tryParseDuration } from '../policy/duration.js';
+import { isDurationText, tryParseDuration } from '../policy/duration.js';
 import { obtainGrant, type ObtainedGrant } from '../broker/runtime/obtain-grant.js';
 import { runBrokered } from '../broker/runtime/run-brokered.js';
 
@@ -38,7 +38,7 @@ export default class Exec extends KgateCommand<void> {
     const { flags } = await this.parse(Exec, this.argv.slice(0, dash));
     const waitMs = tryParseDuration(flags.wait);
     if (waitMs === undefined) throw usageError(`--wait ${flags.wait} is not a duration`, ['Use e.g. 90s, 10m or 1h.']);
-    if (flags.ttl !== undefined && tryParseDuration(flags.ttl) === undefined) throw usageError(`--ttl ${flags.ttl} is not a duration`, ['Use e.g. 30m or 2h.']);
+    if (flags.ttl !== undefined && !isDurationText(flags.ttl)) throw usageError(`--ttl ${flags.ttl} is not a duration`, ['Use e.g. 30m or 2h.']);
     const template = flags.grant ?? process.env.KGATE_GRANT;
     if (!template) throw usageError('No grant template given', ['Pass --grant NAME or set KGATE_GRANT.']);
     const cluster = clusterOf(flags.cluster);

@@ -4,7 +4,7 @@ import { ExitCode, KgateError, usageError } from '../cli/errors.js';
 import { openIdentity } from '../identity/context.js';
 import { ensureLogin } from '../identity/ensure-login.js';
 import { openPolicyClient, serverFlags } from '../policy/client-context.js';
-import { tryParseDuration } from '../policy/duration.js';
+import { isDurationText, tryParseDuration } from '../policy/duration.js';
 import { formatRemaining } from '../policy/render.js';
 
 export default class Session extends KgateCommand<void> {
@@ -32,7 +32,7 @@ export default class Session extends KgateCommand<void> {
     if (!process.stdin.isTTY) throw usageError('kgate session needs a terminal; use kgate exec -- COMMAND in scripts', ['e.g. kgate exec --grant read-only -- kubectl get pods']);
     const waitMs = tryParseDuration(flags.wait);
     if (waitMs === undefined) throw usageError(`--wait ${flags.wait} is not a duration`, ['Use e.g. 90s, 10m or 1h.']);
-    if (flags.ttl !== undefined && tryParseDuration(flags.ttl) === undefined) throw usageError(`--ttl ${flags.ttl} is not a duration`, ['Use e.g. 30m or 2h.']);
+    if (flags.ttl !== undefined && !isDurationText(flags.ttl)) throw usageError(`--ttl ${flags.ttl} is not a duration`, ['Use e.g. 30m or 2h.']);
     const status = (line: string) => process.stderr.write(`${line}\n`);
 
     await ensureLogin(await openIdentity(flags));

@@ -16,10 +16,16 @@ export interface Detector {
   /** Policy name (`jwt`, `password-assignment`, … or `custom` for a `/regex/` entry). */
   readonly name: string;
   /**
-   * Global regular expression. When `keepsPrefix`, group 1 is kept and the first defined later group
-   * is the secret; otherwise the whole match is the secret.
+   * Global regular expression, linear by construction (bounded repeats, no nested or overlapping
+   * quantifiers). When `keepsPrefix`, group 1 is kept and the first defined later group is the
+   * secret; otherwise the whole match is the secret. Unused when `scan` is set.
    */
   readonly pattern: RegExp;
+  /**
+   * A hand scanner used instead of `pattern` where no linear regex can say it (a PEM body ends at
+   * the first END line): returns each secret region in order, in time linear in `text`.
+   */
+  readonly scan?: (text: string) => Array<{ start: number; end: number }>;
   readonly keepsPrefix: boolean;
   /** Cheap pre-check: when it does not match, `pattern` cannot either. */
   readonly trigger?: RegExp;
@@ -74,17 +80,48 @@ function properPrefixes(literals: readonly string[]): string {
  */
 function tokenPending(literals: readonly string[], body: string, maxBody: number, boundary: string): (text: string) => number {
   const alternatives = `${properPrefixes(literals)}|(?:${literals.map(escapeRegex).join('|')})${body}{0,${maxBody}}`;
-  return regexPending(new RegExp(`(?<!${boundary})(?:${alternatives})$`));
+  const longest = Math.max(...literals.map((l) => l.length)) + maxBody;
+  return regexPending(new RegExp(`(?<!${boundary})(?:${alternatives})$`), longest + 1);
 }
 
-/** Scans only the tail a match could occupy, so the cost does not grow with the window. */
-function regexPending(partial: RegExp, tail = MAX_PEM_BODY + 1024): (text: string) => number {
+/**
+ * Scans only the tail a pending match could occupy (`tail`: the detector's longest match, plus
+ * one character for a look-behind), so the cost per call is bounded by the match, not the window:
+ * a `$`-anchored pattern is tried at every start in the tail.
+ */
+function regexPending(partial: RegExp, tail: number): (text: string) => number {
   return (text) => {
     const from = Math.max(0, text.length - tail);
     const m = partial.exec(from === 0 ? text : text.slice(from));
     if (!m) return -1;
     return from + m.index + (m[1]?.length ?? 0);
   };
+}
+
+function isAlnum(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+/** `[A-Za-z0-9_-]`: a base64url character, as JWT parts are made of. */
+function isJwtChar(c: number): boolean {
+  return isAlnum(c) || c === 0x5f || c === 0x2d;
+}
+
+/**
+ * Where an unfinished JWT may start: an `e` at the very end, or `ew`/`ey` followed only by token
+ * characters and dots up to the end. One backward pass over the trailing run (bounded by the
+ * longest JWT), instead of a `$`-anchored regex that rescans the run from every dot.
+ */
+function jwtPending(text: string): number {
+  const stop = Math.max(0, text.length - MAX_JWT - 2);
+  let runStart = text.length;
+  while (runStart > stop && (text.charCodeAt(runStart - 1) === 0x2e || isJwtChar(text.charCodeAt(runStart - 1)))) runStart--;
+  const boundaryBefore = (p: number) => p === 0 || !isJwtChar(text.charCodeAt(p - 1));
+  for (let p = runStart; p < text.length - 1; p++) {
+    if (text[p] === 'e' && (text[p + 1] === 'w' || text[p + 1] === 'y') && boundaryBefore(p)) return p;
+  }
+  const last = text.length - 1;
+  return last >= 0 && text[last] === 'e' && boundaryBefore(last) ? last : -1;
 }
 
 /** Text that could be the start of a private key block, still waiting for its END line. */
@@ -101,6 +138,77 @@ function pemPending(text: string): number {
 
 const PEM_HEADER = /^-----BEGIN [A-Z0-9 ]{0,32}PRIVATE KEY(?: BLOCK)?-----/;
 const PEM_END = /-----END [A-Z0-9 ]{0,32}PRIVATE KEY(?: BLOCK)?-----/;
+const PEM_LABEL = /^[A-Z0-9 ]{0,32}PRIVATE KEY(?: BLOCK)?$/;
+
+/** The longest label PEM_LABEL accepts. */
+const MAX_PEM_LABEL = 32 + 'PRIVATE KEY BLOCK'.length;
+/** `[A-Z0-9 ]`: a PEM label character. */
+function isPemLabelChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || c === 0x20;
+}
+
+/** `[A-Za-z0-9+/=\r\n\t :,\\-]`: a character of a PEM body whose END line is missing (base64, line breaks, `Proc-Type:` headers). */
+function isPemRunChar(c: number): boolean {
+  return isAlnum(c) || c === 0x2b || c === 0x2f || c === 0x3d || c === 0x0d || c === 0x0a || c === 0x09 || c === 0x20 || c === 0x3a || c === 0x2c || c === 0x5c || c === 0x2d;
+}
+
+/**
+ * The end of the `-----<word> <label>-----` line starting at `at` when its label is a private
+ * key's, else -1. Label characters exclude `-`, so the label is the run up to the next `-----`;
+ * the run is bounded, so each check is.
+ */
+function pemLineEnd(text: string, at: number, word: string): number {
+  if (!text.startsWith(word, at)) return -1;
+  const labelStart = at + word.length;
+  let i = labelStart;
+  while (i < text.length && i - labelStart <= MAX_PEM_LABEL && isPemLabelChar(text.charCodeAt(i))) i++;
+  if (i - labelStart > MAX_PEM_LABEL || !text.startsWith('-----', i) || !PEM_LABEL.test(text.slice(labelStart, i))) return -1;
+  return i + 5;
+}
+
+/**
+ * The private-key bodies in `text`, as the regex
+ * `(BEGIN line)([\s\S]{1,N}?(?=END line)|[base64 run]{1,N})` would find them, but linear: END
+ * lines are found once, in order, and each BEGIN takes the first one after it within reach; with
+ * none, the body is the run of base64-like characters after the header.
+ */
+function scanPem(text: string): Array<{ start: number; end: number }> {
+  const found: Array<{ start: number; end: number }> = [];
+  let endSearch = 0;
+  let nextEnd = -1;
+  const firstEndFrom = (from: number): number => {
+    if (nextEnd >= from) return nextEnd;
+    for (let at = text.indexOf('-----END ', Math.max(from, endSearch)); at >= 0; at = text.indexOf('-----END ', at + 1)) {
+      endSearch = at + 1;
+      if (pemLineEnd(text, at, '-----END ') >= 0) return (nextEnd = at);
+    }
+    endSearch = text.length;
+    return (nextEnd = -1);
+  };
+  let from = 0;
+  while (from < text.length) {
+    const begin = text.indexOf('-----BEGIN ', from);
+    if (begin < 0) break;
+    const header = pemLineEnd(text, begin, '-----BEGIN ');
+    if (header < 0) {
+      from = begin + 1;
+      continue;
+    }
+    const end = firstEndFrom(header + 1);
+    let bodyEnd = end >= 0 && end - header <= MAX_PEM_BODY ? end : -1;
+    if (bodyEnd < 0) {
+      bodyEnd = header;
+      while (bodyEnd < text.length && bodyEnd - header < MAX_PEM_BODY && isPemRunChar(text.charCodeAt(bodyEnd))) bodyEnd++;
+      if (bodyEnd === header) {
+        from = begin + 1;
+        continue;
+      }
+    }
+    found.push({ start: header, end: bodyEnd });
+    from = bodyEnd;
+  }
+  return found;
+}
 
 /** A trailing run of non-whitespace: the only place an unknown-shaped match could still grow. */
 function trailingRunPending(maxLength: number): (text: string) => number {
@@ -152,7 +260,7 @@ const BUILTIN: Record<string, () => Detector> = {
     keepsPrefix: true,
     trigger: new RegExp(`${AWS_SECRET_KEY}${ASSIGNMENT_SEPARATOR}`, 'i'),
     maxLength: 120,
-    pendingStart: regexPending(new RegExp(String.raw`(${AWS_SECRET_KEY}${ASSIGNMENT_SEPARATOR}["']?)[A-Za-z0-9/+]{0,40}$`, 'i')),
+    pendingStart: regexPending(new RegExp(String.raw`(${AWS_SECRET_KEY}${ASSIGNMENT_SEPARATOR}["']?)[A-Za-z0-9/+]{0,40}$`, 'i'), 121),
   }),
   jwt: () => ({
     name: 'jwt',
@@ -161,7 +269,7 @@ const BUILTIN: Record<string, () => Detector> = {
     trigger: /e[wy][A-Za-z0-9_-]{8}/,
     maxLength: MAX_JWT,
     validate: jwtHeaderHasAlg,
-    pendingStart: regexPending(new RegExp(String.raw`(?<![A-Za-z0-9_-])(?:e|e[wy][A-Za-z0-9_.-]{0,${MAX_JWT}})$`)),
+    pendingStart: jwtPending,
   }),
   'pem-private-key': () => ({
     name: 'pem-private-key',
@@ -170,6 +278,7 @@ const BUILTIN: Record<string, () => Detector> = {
         String.raw`([\s\S]{1,${MAX_PEM_BODY}}?(?=-----END [A-Z0-9 ]{0,32}PRIVATE KEY(?: BLOCK)?-----)|[A-Za-z0-9+/=\r\n\t :,\\-]{1,${MAX_PEM_BODY}})`,
       'g',
     ),
+    scan: scanPem,
     keepsPrefix: true,
     trigger: /-----BEGIN [A-Z0-9 ]{0,32}PRIVATE KEY/,
     maxLength: MAX_PEM_BODY + 128,
@@ -205,8 +314,11 @@ const BUILTIN: Record<string, () => Detector> = {
     // The key with its separator: a bare word (a `secretKeyRef`, a `/var/run/secrets` path) is no assignment.
     trigger: new RegExp(`${ASSIGNMENT_KEY}${ASSIGNMENT_SEPARATOR}`, 'i'),
     maxLength: 100 + MAX_ASSIGNED_VALUE,
+    // Each character of an open quoted value has one reading (an escape takes the next character,
+    // a lone backslash only at the end), so a failed `$` never backtracks through the ways to split.
     pendingStart: regexPending(
-      new RegExp(String.raw`(${ASSIGNMENT_KEY}${ASSIGNMENT_SEPARATOR})(?:\\?"(?:[^"\\\r\n]|\\.?){0,${MAX_ASSIGNED_VALUE}}|'[^'\r\n]{0,${MAX_ASSIGNED_VALUE}}|${UNQUOTED_VALUE}{0,${MAX_ASSIGNED_VALUE}})$`, 'i'),
+      new RegExp(String.raw`(${ASSIGNMENT_KEY}${ASSIGNMENT_SEPARATOR})(?:\\?"(?:[^"\\\r\n]|\\[^\r\n]){0,${MAX_ASSIGNED_VALUE}}\\?|'[^'\r\n]{0,${MAX_ASSIGNED_VALUE}}|${UNQUOTED_VALUE}{0,${MAX_ASSIGNED_VALUE}})$`, 'i'),
+      100 + MAX_ASSIGNED_VALUE + 1,
     ),
   }),
 };
@@ -280,6 +392,14 @@ function spanOf(detector: Detector, m: RegExpExecArray): SecretSpan | undefined 
 /** Appends every span `detector` finds in `text`. */
 function collectSpans(text: string, detector: Detector, into: SecretSpan[]): void {
   if (detector.trigger && !detector.trigger.test(text)) return;
+  if (detector.scan) {
+    for (const { start, end } of detector.scan(text)) {
+      const secret = text.slice(start, end);
+      if (isMarked(secret) || (detector.validate && !detector.validate(secret))) continue;
+      into.push({ start, end, detector: detector.name });
+    }
+    return;
+  }
   const pattern = detector.pattern;
   pattern.lastIndex = 0;
   for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {

@@ -14,7 +14,9 @@ export type MaskErrorCode =
   /** The masking configuration names something the engine does not know. */
   | 'MASK_CONFIG'
   /** The masker was used after it failed or ended. */
-  | 'MASK_CLOSED';
+  | 'MASK_CLOSED'
+  /** The engine itself failed on this body (an error no rule above names). */
+  | 'MASK_INTERNAL';
 
 /** A refusal with a stable code; the message never contains a body value. */
 export class MaskError extends Error {
@@ -25,4 +27,18 @@ export class MaskError extends Error {
     super(message, options);
     this.code = code;
   }
+}
+
+/**
+ * Any error thrown while masking, as a MaskError, so the caller refuses the body instead of
+ * failing some other way. Engine limits keep their meaning (a stack overflow is `MASK_TOO_DEEP`, a
+ * string too long to build `MASK_TOO_LARGE`); a foreign error keeps only its class name, because
+ * its message may quote the body (JSON.parse's does).
+ */
+export function toMaskError(error: unknown): MaskError {
+  if (error instanceof MaskError) return error;
+  if (error instanceof RangeError && /call stack/i.test(error.message)) return new MaskError('MASK_TOO_DEEP', 'the body nests too deeply to mask', { cause: error });
+  if (error instanceof RangeError && /string length|array length|allocation/i.test(error.message)) return new MaskError('MASK_TOO_LARGE', 'the body is too large to mask', { cause: error });
+  const kind = error instanceof Error ? error.name : typeof error;
+  return new MaskError('MASK_INTERNAL', `the masker failed (${kind})`, { cause: error });
 }

@@ -3,13 +3,13 @@
  * (object-masker.ts), regex detectors for free text (detectors.ts), streaming maskers for lists,
  * watch streams and text streams, and the Warning header that tells users values were masked.
  */
-export { MaskError } from './errors.js';
+export { MaskError, toMaskError } from './errors.js';
 export type { MaskErrorCode } from './errors.js';
 export { MARKER_PREFIX, maskMarker, base64Marker, isMarked } from './marker.js';
 export type { MaskReason } from './marker.js';
 export { compileDetectors, maskText, findSecretSpans, replaceSpans, maxDetectorLength, DETECTOR_NAMES } from './detectors.js';
 export type { Detector, SecretSpan, MaskedText } from './detectors.js';
-export { createMasker, LAST_APPLIED_ANNOTATION } from './object-masker.js';
+export { createMasker, maskerFor, LAST_APPLIED_ANNOTATION } from './object-masker.js';
 export type { Masker, MaskContext, MaskResult, MaskerOptions } from './object-masker.js';
 export { maskJsonBody } from './body.js';
 export type { MaskedBody } from './body.js';

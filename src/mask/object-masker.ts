@@ -55,8 +55,10 @@ export interface Masker {
    * @throws MaskError `MASK_TOO_DEEP` when the value nests too deeply to walk.
    */
   maskObject(obj: unknown, ctx?: MaskContext): MaskResult;
-  /** Whether a caller in these groups is exempt from masking (the caller decides what that means). */
+  /** Whether a caller in these groups is one of the policy's `exemptGroups`. */
   isExempt(groups: readonly string[]): boolean;
+  /** This masker masks nothing: it was made by {@link maskerFor} for an exempt caller. */
+  readonly exempt: boolean;
   /** The compiled detectors, for text streams (src/mask/text-stream.ts). */
   readonly detectors: readonly Detector[];
 }
@@ -139,6 +141,7 @@ interface Tally {
 }
 
 class ObjectMasker implements Masker {
+  readonly exempt = false;
   readonly detectors: readonly Detector[];
   /** Skips the detectors for the many strings none of them can match; see detectorTrigger. */
   private readonly trigger: RegExp | undefined;
@@ -427,4 +430,22 @@ function compileGlobs(patterns: readonly string[], ignoreCase: boolean): RegExp 
  */
 export function createMasker(config: MaskingConfig, opts: MaskerOptions = {}): Masker {
   return new ObjectMasker(config, opts);
+}
+
+/**
+ * The masker for one caller: for a member of the policy's `exemptGroups`, one that masks nothing
+ * (objects pass unchanged, no detectors for logs and exec), as the policy says; for anyone else
+ * {@link createMasker}'s. The config is compiled either way, so a bad policy fails for everyone.
+ * Audit records and recordings keep their own masking: an exemption never reaches the trail.
+ * @throws MaskError `MASK_CONFIG` for an unknown detector or an invalid glob.
+ */
+export function maskerFor(config: MaskingConfig, groups: readonly string[], opts: MaskerOptions = {}): Masker {
+  const masker = createMasker(config, opts);
+  if (!masker.isExempt(groups)) return masker;
+  return {
+    exempt: true,
+    detectors: Object.freeze([]),
+    isExempt: (g) => masker.isExempt(g),
+    maskObject: (obj) => ({ value: obj, count: 0 }),
+  };
 }

@@ -16,7 +16,7 @@
  * interpret itself ends up in a `JSON.parse`, so malformed input of any kind becomes a MaskError.
  */
 import type { ChunkMasker } from './chunk-masker.js';
-import { MaskError } from './errors.js';
+import { MaskError, toMaskError } from './errors.js';
 import type { MaskContext, Masker } from './object-masker.js';
 
 /** Limits for {@link createListStreamMasker}. */
@@ -296,7 +296,7 @@ class ListStreamMasker implements ChunkMasker {
       this.consume(asBuffer(chunk));
     } catch (error) {
       this.state = State.Failed;
-      throw error;
+      throw toMaskError(error);
     }
     return this.flushOut();
   }
@@ -305,8 +305,12 @@ class ListStreamMasker implements ChunkMasker {
     if (this.state === State.Failed || this.state === State.Ended) throw new MaskError('MASK_CLOSED', 'list masker used after it failed or ended');
     const state = this.state;
     this.state = State.Ended;
-    if (state === State.Whole) this.emitWhole();
-    else if (state !== State.Done) throw malformed(state === State.Before ? 'empty body' : 'truncated body');
+    if (state !== State.Whole && state !== State.Done) throw malformed(state === State.Before ? 'empty body' : 'truncated body');
+    try {
+      if (state === State.Whole) this.emitWhole();
+    } catch (error) {
+      throw toMaskError(error);
+    }
     return this.flushOut();
   }
 

@@ -4,7 +4,7 @@
  * written back as one line. Memory is bounded by the longest event.
  */
 import type { ChunkMasker } from './chunk-masker.js';
-import { MaskError } from './errors.js';
+import { MaskError, toMaskError } from './errors.js';
 import type { Masker } from './object-masker.js';
 
 /** Limits for {@link createWatchStreamMasker}. */
@@ -43,7 +43,7 @@ class WatchStreamMasker implements ChunkMasker {
       this.keep(bytes.subarray(start));
     } catch (error) {
       this.closed = true;
-      throw error;
+      throw toMaskError(error);
     }
     return out.length === 0 ? new Uint8Array(0) : Buffer.from(out.join(''), 'utf8');
   }
@@ -52,7 +52,11 @@ class WatchStreamMasker implements ChunkMasker {
     this.ensureOpen();
     this.closed = true;
     const out: string[] = [];
-    this.emitLine(out, this.lineEndingIn(undefined, 0, 0));
+    try {
+      this.emitLine(out, this.lineEndingIn(undefined, 0, 0));
+    } catch (error) {
+      throw toMaskError(error);
+    }
     return out.length === 0 ? new Uint8Array(0) : Buffer.from(out.join(''), 'utf8');
   }
 

@@ -7,18 +7,35 @@
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const WHOLE = /^(?:\d+(?:ms|s|m|h|d))+$/;
 const PART = /(\d+)(ms|s|m|h|d)/g;
+/** More digits than this cannot be a count of milliseconds a double holds exactly. */
+const MAX_DIGITS = 16;
 
 /** The message every duration error uses, so files, flags and cases read the same. */
 export function durationExpectation(got: unknown): string {
   return `expected a duration like 15m or 1h, got ${JSON.stringify(got)}`;
 }
 
-/** Parses `15m`, `1h`, `1h30m`, `90s`, `500ms`, `7d` to milliseconds, or undefined when malformed. */
+/** Whether `text` is written as a duration (`15m`, `1h30m`), however long it is. */
+export function isDurationText(text: string): boolean {
+  return WHOLE.test(text);
+}
+
+/**
+ * Parses `15m`, `1h`, `1h30m`, `90s`, `500ms`, `7d` to milliseconds. Undefined when malformed, and
+ * also when well-formed but longer than a safe integer of milliseconds (`99999999999999999d`):
+ * such a duration is never rounded or wrapped into a shorter one. A caller that must tell the two
+ * apart (a TTL above every maximum) checks {@link isDurationText}.
+ */
 export function tryParseDuration(text: string): number | undefined {
   if (!WHOLE.test(text)) return undefined;
   let total = 0;
-  for (const [, amount, unit] of text.matchAll(PART)) total += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
-  return Number.isSafeInteger(total) ? total : undefined;
+  for (const [, amount, unit] of text.matchAll(PART)) {
+    const digits = amount!.replace(/^0+(?=\d)/, '');
+    if (digits.length > MAX_DIGITS) return undefined;
+    total += Number(digits) * UNIT_MS[unit as keyof typeof UNIT_MS];
+    if (!Number.isSafeInteger(total)) return undefined;
+  }
+  return total;
 }
 
 /**

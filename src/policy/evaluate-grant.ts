@@ -72,9 +72,11 @@ function decideNamespaces(template: GrantTemplate, asked: string[] | undefined):
 
 function decideTtl(template: GrantTemplate, asked: number | undefined): { ttlMs: number } | { message: string } {
   if (asked === undefined) return { ttlMs: template.defaultTtlMs };
-  if (!Number.isFinite(asked) || asked <= 0) return { message: 'the TTL must be a positive duration like 15m or 1h' };
+  if (Number.isNaN(asked) || asked <= 0) return { message: 'the TTL must be a positive duration like 15m or 1h' };
   if (asked > template.maxTtlMs) {
-    return { message: `a TTL of ${formatDuration(asked)} is above the maximum ${formatDuration(template.maxTtlMs)} of grant ${JSON.stringify(template.name)}; ask for ${formatDuration(template.maxTtlMs)} or less` };
+    // Infinity stands for a well-formed TTL too long to count (src/policy/duration.ts).
+    const shown = Number.isFinite(asked) ? formatDuration(asked) : 'that length';
+    return { message: `a TTL of ${shown} is above the maximum ${formatDuration(template.maxTtlMs)} of grant ${JSON.stringify(template.name)}; ask for ${formatDuration(template.maxTtlMs)} or less` };
   }
   return { ttlMs: Math.floor(asked) };
 }

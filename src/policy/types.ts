@@ -154,6 +154,7 @@ export interface GrantRequest {
   cluster: string;
   grant: string;
   namespaces?: string[];
+  /** Asked TTL; `Infinity` for a well-formed one too long to count, which is above every maximum. */
   ttlMs?: number;
   reason?: string;
   breakGlass?: boolean;

@@ -9,7 +9,7 @@ import type { Dispatcher } from 'undici';
 import { badGateway, type StatusResponse } from '../../kube/status.js';
 import type { ChunkMasker } from '../../mask/chunk-masker.js';
 import { maskJsonBody } from '../../mask/body.js';
-import { MaskError } from '../../mask/errors.js';
+import { MaskError, toMaskError } from '../../mask/errors.js';
 import type { Masker } from '../../mask/object-masker.js';
 import { createListStreamMasker } from '../../mask/stream-json.js';
 import { createWatchStreamMasker } from '../../mask/stream-watch.js';
@@ -84,9 +84,28 @@ function refuseBody(opts: DeliveryOptions, reason: string, maskedCount = 0): Del
   return { statusCode, maskedCount, error: reason, maskFailed: true };
 }
 
+/** Any error from a masker, engine limits included, is a masking failure: refused and audited as one. */
 function maskFailure(error: unknown): string {
-  if (error instanceof MaskError) return `${error.code}: ${error.message}`;
-  throw error;
+  const failure = toMaskError(error);
+  return `${failure.code}: ${failure.message}`;
+}
+
+/** A masker whose every failure is a MaskError, so a stream tells masking failures from upstream ones. */
+function failingAsMaskError(masker: ChunkMasker): ChunkMasker {
+  const guard = <T>(step: () => T): T => {
+    try {
+      return step();
+    } catch (error) {
+      throw toMaskError(error);
+    }
+  };
+  return {
+    write: (chunk) => guard(() => masker.write(chunk)),
+    end: () => guard(() => masker.end()),
+    get maskedCount() {
+      return masker.maskedCount;
+    },
+  };
 }
 
 async function deliverObject(opts: DeliveryOptions): Promise<Delivery> {
@@ -122,7 +141,7 @@ async function deliverObject(opts: DeliveryOptions): Promise<Delivery> {
 
 async function deliverStream(opts: DeliveryOptions): Promise<Delivery> {
   const { res, response } = opts;
-  const masker = chunkMasker(opts.plan, opts.masker);
+  const masker = failingAsMaskError(chunkMasker(opts.plan, opts.masker));
   const start = () => {
     if (!res.headersSent) res.writeHead(response.statusCode, responseHeaders(response.headers, { auditId: opts.auditId, unchanged: false, secretsStream: opts.secretsStream === true && opts.plan.kind !== 'text' }));
   };

@@ -11,7 +11,7 @@ import { RecentRefusals, unrecordableStreamRefusal } from '../exec/index.js';
 import type { RequestContext } from '../listener/server.js';
 import { writeRawStatus } from '../raw-response.js';
 import { badRequest, forbidden, requestEntityTooLarge, statusResponse, type StatusResponse } from '../../kube/status.js';
-import { createMasker, type Masker } from '../../mask/object-masker.js';
+import { maskerFor, type Masker } from '../../mask/object-masker.js';
 import type { RequestDecision } from '../../policy/evaluate-request.js';
 import { answersLocally, MAX_REVIEW_BYTES, parseAccessReview, refusedReview } from './access-review.js';
 import { canonicalStage } from './canonicalize.js';
@@ -73,7 +73,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const log = options.log;
   const tokens = createTokenSource(options.upstream.token, () => now().getTime());
   const forwarder: Forwarder = createForwarder(options.upstream.url, options.upstream.ca, tokens, options.upstream.headersTimeoutMs);
-  const masker: Masker = createMasker(options.masking);
+  const masker: Masker = maskerFor(options.masking, options.principal.groups);
   const refusals = new RecentRefusals();
   const maxBuffered = options.maxBufferedBodyBytes ?? DEFAULT_MAX_BUFFERED;
   const user = options.principal.name;
@@ -164,7 +164,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       });
     };
     let recorded = false;
-    const secretsStream = options.masking.secrets && classified.info.resource === 'secrets' && classified.info.subresource === '';
+    const secretsStream = options.masking.secrets && !masker.exempt && classified.info.resource === 'secrets' && classified.info.subresource === '';
     const delivery = await deliverResponse({ res, response, plan, masker, auditId: audit.auditId, maxBufferedBodyBytes: maxBuffered, secretsStream, beforeEnd: record });
     if (delivery.error) log(`response for ${classified.canonical.method} ${classified.info.path}: ${delivery.error}`);
     if (!recorded) await record(delivery);

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { KgateCommand } from '../../cli/base-command.js';
 import { ExitCode, KgateError, usageError } from '../../cli/errors.js';
-import { tryParseDuration } from '../../policy/duration.js';
+import { isDurationText, tryParseDuration } from '../../policy/duration.js';
 import { clusterOf, openPolicyClient, serverFlags } from '../../policy/client-context.js';
 import type { GrantView } from '../../policy/client.js';
 import { waitForGrant } from '../../policy/grant-wait.js';
@@ -31,7 +31,7 @@ export default class GrantsRequest extends KgateCommand<GrantView> {
     const { flags } = await this.parse(GrantsRequest);
     const waitMs = flags.wait === undefined ? undefined : tryParseDuration(flags.wait);
     if (flags.wait !== undefined && waitMs === undefined) throw usageError(`--wait ${flags.wait} is not a duration`, ['Use e.g. 90s, 10m or 1h.']);
-    if (flags.ttl !== undefined && tryParseDuration(flags.ttl) === undefined) throw usageError(`--ttl ${flags.ttl} is not a duration`, ['Use e.g. 30m or 2h.']);
+    if (flags.ttl !== undefined && !isDurationText(flags.ttl)) throw usageError(`--ttl ${flags.ttl} is not a duration`, ['Use e.g. 30m or 2h.']);
     const client = await openPolicyClient(flags);
     try {
       let grant = await client.requestGrant({

@@ -44,7 +44,9 @@ export class GrantRoutes {
   async create(rc: RouteContext, who: Principal): Promise<void> {
     checkQuery(rc.query, []);
     const body = parseBody(grantRequestSchema, await readJsonBody(rc.req));
-    const ttlMs = body.ttl === undefined ? undefined : tryParseDuration(body.ttl);
+    // The schema admits only well-formed durations; one too long to count is above every maxTTL,
+    // never "no TTL asked" (which would be the template's default).
+    const ttlMs = body.ttl === undefined ? undefined : tryParseDuration(body.ttl) ?? Number.POSITIVE_INFINITY;
     if (ttlMs !== undefined && ttlMs <= 0) throw badRequest('ttl must be longer than zero', 'invalid_field');
     const { policy, store, log, now } = this.ctx;
     const decision = decideGrant(policy, who, { cluster: body.cluster, grant: body.grant, namespaces: body.namespaces, ttlMs, reason: body.reason, breakGlass: body.breakGlass });

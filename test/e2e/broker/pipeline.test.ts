@@ -167,6 +167,35 @@ test('audit records carry decisions and masked counts', () => {
   expect(audits.some((a) => a.exec?.exitCode === 0 && a.statusCode === 101)).toBe(true);
 });
 
+test('masking.exemptGroups: a member gets Secret values unmasked; the same policy masks everyone else', async () => {
+  const ca = await openLocalCa(stateDir);
+  const masking = { secrets: true, lastAppliedConfiguration: true, envNamePatterns: [], configMapKeys: [], annotations: [], detectors: [...DETECTOR_NAMES], exemptGroups: ['sre-breakglass'] };
+  const serve = async (groups: string[]) => {
+    const exempt = createPipeline({
+      upstream: { url: world.apiServer.url, ca: world.tls.ca.cert, token: async () => ({ token: world.adminToken, expiresAt: Date.now() + 3_600_000 }) },
+      principal: { issuer: 'https://idp.example', subject: 'carol', name: 'carol', type: 'human', groups, claims: {} },
+      cluster: 'sim', rules: () => rules, masking, onAudit: () => undefined, log: () => undefined,
+    });
+    const front = await startLoopbackListener({ ca, sessionTokens: [SESSION], handler: exempt.handle, upgrade: exempt.upgrade });
+    const config = await writeSessionKubeconfig({ url: front.url, caCertificate: ca.certificate, token: SESSION, clusters: [{ name: 'sim' }] });
+    try {
+      const r = await kubectl(['get', 'secret', 'db-credentials', '-n', 'prod', '-o', 'json'], { kubeconfig: config.path });
+      expect(r.code).toBe(0);
+      return r;
+    } finally {
+      await config.dispose();
+      await front.close();
+      await exempt.close();
+    }
+  };
+  const member = await serve(['dev', 'sre-breakglass']);
+  expect(leaks(member.stdout)).not.toEqual([]);
+  expect(member.stderr).not.toMatch(/kgate masked/);
+  const other = await serve(['dev']);
+  expect(leaks(other.stdout)).toEqual([]);
+  expect(other.stderr).toMatch(/kgate masked/);
+});
+
 test('an unreachable apiserver is a 502 Status and the broker keeps serving', async () => {
   const ca = await openLocalCa(stateDir);
   const dead = createPipeline({

@@ -92,6 +92,7 @@ describe('bad input', () => {
     ['a malformed TTL', { cluster: 'kgate-sim', grant: 'read-only', ttl: '3600' }, 400, 'invalid_field', /ttl: expected a duration/],
     ['a zero TTL', { cluster: 'kgate-sim', grant: 'read-only', ttl: '0s' }, 400, 'invalid_field', /longer than zero/],
     ['a TTL over the maximum', { cluster: 'kgate-sim', grant: 'read-only', ttl: '9h' }, 403, 'denied', /ttl|TTL/],
+    ['a TTL too long to count (not the default TTL)', { cluster: 'kgate-sim', grant: 'read-only', ttl: '99999999999999999d' }, 403, 'denied', /TTL of that length is above the maximum/],
     ['a namespace that would inject into object names', { cluster: 'kgate-sim', grant: 'read-only', namespaces: ['apps,kube-system'] }, 400, 'invalid_field', /namespaces\[0\]/],
     ['an unknown template', { cluster: 'kgate-sim', grant: 'root' }, 403, 'denied', /root/],
     ['an array body', [], 400, 'invalid_field', /expected a JSON object/],

@@ -91,6 +91,34 @@ test('merge, JSON, strategic and server-side apply patches', async () => {
   expect(binding.metadata?.uid).toBeDefined();
 });
 
+test('an update or patch (any type) may not start a deletion: 422 immutable, and the namespace stays Active', async () => {
+  await core.createNamespace({ body: { metadata: { name: 'not-terminating' } } });
+  const when = '2030-01-01T00:00:00Z';
+  const attempts: [string, () => Promise<unknown>][] = [
+    ['merge', () => core.patchNamespace({ name: 'not-terminating', body: { metadata: { deletionTimestamp: when } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))],
+    ['strategic', () => core.patchNamespace({ name: 'not-terminating', body: { metadata: { deletionTimestamp: when, deletionGracePeriodSeconds: 0 } } }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch))],
+    ['json', () => core.patchNamespace({ name: 'not-terminating', body: [{ op: 'add', path: '/metadata/deletionTimestamp', value: when }] }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch))],
+    ['json grace', () => core.patchNamespace({ name: 'not-terminating', body: [{ op: 'add', path: '/metadata/deletionGracePeriodSeconds', value: 0 }] }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch))],
+    ['apply', () => core.patchNamespace(
+      { name: 'not-terminating', fieldManager: 'client-node', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'not-terminating', deletionTimestamp: when } } },
+      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+    )],
+    ['update', async () => {
+      const ns = await core.readNamespace({ name: 'not-terminating' });
+      return core.replaceNamespace({ name: 'not-terminating', body: { ...ns, metadata: { ...ns.metadata, deletionTimestamp: new Date(when) } } });
+    }],
+  ];
+  for (const [what, attempt] of attempts) {
+    const error = await attempt().then(() => undefined, (e: unknown) => e);
+    expect([what, (error as ApiException<string> | undefined)?.code]).toEqual([what, 422]);
+    expect(JSON.parse((error as ApiException<string>).body)).toMatchObject({ reason: 'Invalid', message: expect.stringMatching(/metadata\.deletion(Timestamp|GracePeriodSeconds): Invalid value: .*field is immutable/) });
+  }
+  const ns = await core.readNamespace({ name: 'not-terminating' });
+  expect(ns.metadata?.deletionTimestamp).toBeUndefined();
+  expect(ns.status?.phase).toBe('Active');
+  await core.createNamespacedConfigMap({ namespace: 'not-terminating', body: { metadata: { name: 'still-accepted' } } });
+});
+
 test('raw Watch delivers newline-delimited ADDED, MODIFIED and DELETED events', async () => {
   const events: string[] = [];
   const watch = new Watch(kc);

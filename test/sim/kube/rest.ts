@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeObjectBody, decodePatchBody, mediaTypeOf, readBody } from './body.js';
-import { defaultForCreate, defaultForUpdate, generateName, validateObject } from './defaults.js';
+import { defaultForCreate, defaultForUpdate, generateName, invalid, validateObject } from './defaults.js';
 import { applyConflicts, changedFields, fieldsOf, managedFieldsOf, recordApply, recordManager, removeFields, subtract, takeOwnership, type FieldConflict } from './managed-fields.js';
 import { goBool } from './request-info.js';
 import { startNamespaceTermination } from './namespace-lifecycle.js';
@@ -153,6 +153,33 @@ function current(r: RestRequest, name: string): KubeObject {
   return found;
 }
 
+function sameInstant(a: unknown, b: unknown): boolean {
+  if (a === undefined || a === null || b === undefined || b === null) return (a ?? undefined) === (b ?? undefined);
+  return Date.parse(String(a)) === Date.parse(String(b));
+}
+
+/**
+ * What rest.BeforeUpdate and ValidateObjectMetaUpdate do with the deletion fields on every update
+ * and patch (server-side apply too): the stored deletion state is kept when the write leaves it
+ * out, and a write that sets or changes it is refused as immutable. Only DELETE starts a deletion,
+ * so a namespace patched with a deletionTimestamp stays Active.
+ */
+function keepDeletionState(r: RestRequest, existing: KubeObject, next: KubeObject): KubeObject {
+  const before = existing.metadata;
+  const metadata = { ...next.metadata };
+  if (before.deletionTimestamp) metadata.deletionTimestamp = before.deletionTimestamp;
+  if (before.deletionGracePeriodSeconds !== undefined && (metadata.deletionGracePeriodSeconds ?? undefined) === undefined) metadata.deletionGracePeriodSeconds = before.deletionGracePeriodSeconds;
+  const errors = [];
+  if (!sameInstant(metadata.deletionTimestamp, before.deletionTimestamp)) {
+    errors.push({ type: 'FieldValueInvalid' as const, field: 'metadata.deletionTimestamp', value: String(metadata.deletionTimestamp), detail: 'field is immutable' });
+  }
+  if ((metadata.deletionGracePeriodSeconds ?? undefined) !== (before.deletionGracePeriodSeconds ?? undefined)) {
+    errors.push({ type: 'FieldValueInvalid' as const, field: 'metadata.deletionGracePeriodSeconds', value: String(metadata.deletionGracePeriodSeconds), detail: 'field is immutable' });
+  }
+  if (errors.length) throw invalid(r.type, before.name, errors);
+  return { ...next, metadata };
+}
+
 /** Keeps what a write through the main resource may not change (status) or a subresource may (only its part). */
 function scopeToSubresource(r: RestRequest, existing: KubeObject, next: KubeObject): KubeObject {
   const sub = r.info.subresource;
@@ -246,7 +273,7 @@ async function handleUpdate(r: RestRequest, name: string): Promise<void> {
     createObject(r, object, negotiated);
     return;
   }
-  const next = scopeToSubresource(r, existing, object);
+  const next = keepDeletionState(r, existing, scopeToSubresource(r, existing, object));
   next.metadata = { ...next.metadata, resourceVersion: object.metadata.resourceVersion, managedFields: existing.metadata.managedFields };
   withManager(r, next, existing, 'Update', r.info.subresource);
   writeSingle(r, 200, storeUpdate(r, next), negotiated);
@@ -319,12 +346,12 @@ async function handlePatch(r: RestRequest, name: string): Promise<void> {
       return;
     }
     const next = scopeToSubresource(r, existing, serverSideApply(r, existing, applied));
-    writeSingle(r, 200, storeUpdate(r, preserveIdentity(existing, next)), negotiated);
+    writeSingle(r, 200, storeUpdate(r, keepDeletionState(r, existing, preserveIdentity(existing, next))), negotiated);
     return;
   }
   if (!existing) throw notFound(keyOf(r.type), name);
   const patched = preserveIdentity(existing, applyPatch(r, existing, type, patch));
-  const next = scopeToSubresource(r, existing, patched);
+  const next = keepDeletionState(r, existing, scopeToSubresource(r, existing, patched));
   next.metadata = { ...next.metadata, resourceVersion: patched.metadata.resourceVersion };
   withManager(r, next, existing, 'Update', r.info.subresource);
   writeSingle(r, 200, storeUpdate(r, next), negotiated);

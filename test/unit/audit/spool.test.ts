@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -23,6 +23,32 @@ describe('the audit spool', () => {
     expect(again.pending(1).map((p) => p.event.auditID)).toEqual([auditEvent(2).auditID]);
     expect(again.stats()).toEqual({ pending: 2, bytes: 2 * Buffer.byteLength(JSON.stringify(auditEvent(2))), maxBytes: 1 << 20, maxEvents: 100 });
     await again.close();
+  });
+
+  test('creates its directory 0700 and its database, -wal and -shm files 0600, whatever the umask', async () => {
+    const previous = process.umask(0);
+    try {
+      const path = join(dir, 'state', 'audit', 'spool.db');
+      const spool = openSpool(path, { maxBytes: 1 << 20, maxEvents: 100 });
+      await spool.append(auditEvent(1));
+      const mode = (file: string) => statSync(file).mode & 0o777;
+      expect(mode(join(dir, 'state', 'audit'))).toBe(0o700);
+      expect([path, `${path}-wal`, `${path}-shm`].map(mode)).toEqual([0o600, 0o600, 0o600]);
+      await spool.close();
+    } finally {
+      process.umask(previous);
+    }
+  });
+
+  test('tightens a spool an older version left readable', async () => {
+    const path = join(dir, 'spool.db');
+    writeFileSync(path, '');
+    chmodSync(path, 0o644);
+    const spool = openSpool(path, { maxBytes: 1 << 20, maxEvents: 100 });
+    await spool.append(auditEvent(1));
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(`${path}-wal`).mode & 0o777).toBe(0o600);
+    await spool.close();
   });
 
   test('puts the database in WAL mode', async () => {

@@ -1,4 +1,4 @@
-import { createMasker, base64Marker, maskMarker, maskJsonBody, MaskError, LAST_APPLIED_ANNOTATION } from '../../../src/mask/index.js';
+import { createMasker, maskerFor, base64Marker, maskMarker, maskJsonBody, MaskError, LAST_APPLIED_ANNOTATION } from '../../../src/mask/index.js';
 import {
   SECRETS,
   appliedSecretManifest,
@@ -243,6 +243,25 @@ describe('object masker: policy and failure', () => {
     expect(exempt.isExempt(['dev', 'sre-breakglass'])).toBe(true);
     expect(exempt.isExempt(['dev'])).toBe(false);
     expect(masker.isExempt(['sre-breakglass'])).toBe(false);
+  });
+
+  it('masks nothing for a member of exemptGroups, and everything for anyone else', () => {
+    const config = maskingConfig({ exemptGroups: ['sre-breakglass'] });
+    const exempt = maskerFor(config, ['dev', 'sre-breakglass']);
+    const list = deepFreeze(secretList());
+    expect(exempt.exempt).toBe(true);
+    expect(exempt.maskObject(list)).toEqual({ value: list, count: 0 });
+    expect(exempt.detectors).toEqual([]);
+    const other = maskerFor(config, ['dev']);
+    expect(other.exempt).toBe(false);
+    expect(findLeaks(JSON.stringify(other.maskObject(list).value))).toEqual([]);
+    expect(other.detectors.length).toBeGreaterThan(0);
+    // No exemptGroups: nobody is exempt, whatever their groups.
+    expect(maskerFor(maskingConfig(), ['sre-breakglass', '']).exempt).toBe(false);
+  });
+
+  it('compiles the policy even for an exempt caller, so a bad policy fails for everyone', () => {
+    expect(() => maskerFor(maskingConfig({ exemptGroups: ['ops'], detectors: ['credit-card'] }), ['ops'])).toThrow(MaskError);
   });
 
   it('refuses unknown detectors and bad globs at construction', () => {

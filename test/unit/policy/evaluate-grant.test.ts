@@ -63,6 +63,8 @@ const CASES: [string, Principal, GrantRequest, Expected][] = [
   ['some namespaces of a "*" template', bob, { cluster: 'dev', grant: 'view-all', namespaces: ['a', 'b', 'a'] }, { outcome: 'active', namespaces: ['a', 'b'], ttlMs: HOUR, breakGlass: false }],
   ['a machine by client id', machine('ci', []), { cluster: 'prod', grant: 'view-all', ttlMs: 8 * HOUR }, { outcome: 'active', namespaces: ['*'], ttlMs: 8 * HOUR, breakGlass: false }],
   ['TTL above the maximum is denied, not clamped', bob, { cluster: 'dev', grant: 'view-all', ttlMs: 9 * HOUR }, { outcome: 'denied', message: 'a TTL of 9h is above the maximum 8h of grant "view-all"; ask for 8h or less' }],
+  ['a TTL too long to count is above the maximum, not the default', bob, { cluster: 'dev', grant: 'view-all', ttlMs: Number.POSITIVE_INFINITY }, { outcome: 'denied', message: 'a TTL of that length is above the maximum 8h of grant "view-all"; ask for 8h or less' }],
+  ['NaN TTL', bob, { cluster: 'dev', grant: 'view-all', ttlMs: Number.NaN }, { outcome: 'denied', message: 'the TTL must be a positive duration like 15m or 1h' }],
   ['zero TTL', bob, { cluster: 'dev', grant: 'view-all', ttlMs: 0 }, { outcome: 'denied', message: 'the TTL must be a positive duration like 15m or 1h' }],
   ['unknown template', bob, { cluster: 'dev', grant: 'view-al' }, { outcome: 'denied', message: 'bob may not request grant "view-al" (did you mean "view-all"?); you may request: view-all, edit-apps, prod-edit, emergency' }],
   ['template the principal is not a subject of', carol, { cluster: 'dev', grant: 'view-all' }, { outcome: 'denied', message: 'carol may not request grant "view-all"; you may not request any grant' }],
