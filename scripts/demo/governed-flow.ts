@@ -1,6 +1,8 @@
 /**
  * The governed flow, as a CI job lives it: it logs in with its GitHub Actions OIDC token (no
- * static secret), gets the `operate` grant, and runs the real kubectl through `kgate exec`.
+ * static secret), gets the `operate` grant, and runs the real kubectl through `kgate exec` and the
+ * kgate gateway (the sample cluster's access mode): the wrapped command never holds a credential
+ * the API server accepts.
  * Secrets come back masked, namespace deletion is refused by a guardrail, an exec in prod is held
  * until carol approves it, and afterwards the recording is replayed and the audit trail is shown
  * and verified. Every step checks what it printed; nothing printed may hold a secret value.
@@ -65,6 +67,20 @@ export async function governedFlow(ctx: DemoContext): Promise<void> {
   expectThat(deletion.code === 1 && deletion.stderr.includes('Error from server (Forbidden)') && deletion.stderr.includes('no-namespace-deletion: Deleting namespaces is not allowed'), 'Forbidden by no-namespace-deletion');
   expectThat(namespace.stdout === 'Active', 'namespace kept');
 
+  // The wrapped command is the untrusted party: show what it holds, and that the API server refuses it.
+  const probe = [
+    'server=$(grep -o \'"server": "[^"]*"\' "$KUBECONFIG" | cut -d\\" -f4)',
+    'token=$(grep -o \'"token": "[^"]*"\' "$KUBECONFIG" | cut -d\\" -f4)',
+    'echo "kubeconfig server: $server"',
+    'echo "its token: $(echo "$token" | cut -c1-12)… (a kgate gateway credential)"',
+    `${ctx.kubectlPath} --kubeconfig=/dev/null --server="$SIM_API_SERVER" --certificate-authority="$SIM_CA_FILE" --token="$token" get secrets -n prod 2>&1 | tail -n 1`,
+  ].join('; ');
+  const holds = await ctx.ci(['exec', '--grant', 'operate', '--', 'sh', '-c', probe]);
+  show('Through the gateway, the wrapped command holds only a gateway credential: the API server itself refuses it',
+    'kgate exec --grant operate -- sh -c \'…the token from $KUBECONFIG, sent straight to the API server…\'', holds.stdout + holds.stderr);
+  expectThat(/kubeconfig server: https:\/\/\S+\/gateway\/clusters\/kgate-sim/.test(holds.stdout) && holds.stdout.includes('its token: kgate-gw.'), 'the wrapped command points at the gateway with a gateway credential');
+  expectThat(/You must be logged in to the server/.test(holds.stdout) && leaks(holds.stdout).length === 0, 'the API server refuses that credential');
+
   const command = 'echo "APP_ENV=$APP_ENV"; env | grep PASSWORD';
   const held = ctx.startCi([...kubectl, 'exec', '-n', 'prod', 'web', '--', 'sh', '-c', command], 60_000);
   const [notice, approval] = await held.waitFor(/kgate: .* is held for approval .*kgate approve (\S+)/);
@@ -95,6 +111,6 @@ export async function governedFlow(ctx: DemoContext): Promise<void> {
   expectThat(execs.code === 0 && /\bpods\/exec\s+prod\s+web\s+allow\b/.test(execs.stdout), 'the approved exec in the audit trail');
 
   const verify = await ctx.ci(['audit', 'verify']);
-  show('Each broker session hash-chains its events: the trail is complete and unedited', 'kgate audit verify', verify.stdout + verify.stderr);
+  show('Each gateway session hash-chains its events, closed by an end marker: the trail is complete and unedited', 'kgate audit verify', verify.stdout + verify.stderr);
   expectThat(verify.code === 0 && /^Audit trail intact: \d+ chained events in [1-9]\d* sessions?\.$/m.test(verify.stdout), 'verify ok');
 }
