@@ -1,9 +1,11 @@
 import { Flags } from '@oclif/core';
 import { KgateCommand } from '../cli/base-command.js';
+import { resolvePaths } from '../cli/paths.js';
+import { removeCachedCredentials } from '../broker/context/credential-cache.js';
 import { identityFlags } from '../identity/command-flags.js';
 import { openIdentity } from '../identity/context.js';
 import { logout, type LogoutResult } from '../identity/logout.js';
-import { serverFlags } from '../policy/client-context.js';
+import { openPolicyClient, serverFlags } from '../policy/client-context.js';
 import { endedGrantsExit, endOwnGrants, type EndedGrants } from '../policy/end-grants.js';
 
 const REVOCATION = {
@@ -20,6 +22,8 @@ export default class Logout extends KgateCommand<LogoutCommandResult> {
   static override summary = 'Sign out: revoke the refresh token at the IdP and remove local tokens.';
   static override description = `Revocation follows RFC 7009 where the IdP advertises a revocation endpoint. Local copies are removed in any case. Running it again is harmless.
 
+Gateway credentials cached for kubectl contexts are removed, and revoked at the policy service where it answers (they end with their grant, or after 15 minutes, in any case).
+
 With --end-grants, your active and pending grants are revoked at the policy service first. If that fails (service unreachable, no login), kgate says so, still signs out, and exits with the failure's code (6 unreachable, 4 login needed, 1 a grant could not be revoked) so a script notices grants may still be live.`;
   static override examples = ['<%= config.bin %> logout', '<%= config.bin %> logout --end-grants', '<%= config.bin %> logout --json'];
   static override flags = {
@@ -31,6 +35,7 @@ With --end-grants, your active and pending grants are revoked at the policy serv
   async run(): Promise<LogoutCommandResult> {
     const { flags } = await this.parse(Logout);
     const grants = flags['end-grants'] ? await this.endGrants(flags) : undefined;
+    await this.dropGatewayCredentials(flags, grants !== undefined && !grants.unavailable);
     const { settings, session, warn } = await openIdentity(flags);
     const result = await logout(session, settings, warn);
     if (!result.loggedOut) {
@@ -40,6 +45,24 @@ With --end-grants, your active and pending grants are revoked at the policy serv
     }
     if (grants) process.exitCode = endedGrantsExit(grants);
     return grants ? { ...result, grants } : result;
+  }
+
+  /** Removes the kubectl contexts' cached gateway credentials; revokes them unless their grants just ended. */
+  private async dropGatewayCredentials(flags: Parameters<typeof openPolicyClient>[0], grantsEnded: boolean): Promise<void> {
+    const cached = await removeCachedCredentials(resolvePaths().state);
+    if (cached.length === 0 || grantsEnded) return;
+    try {
+      const client = await openPolicyClient(flags);
+      try {
+        for (const c of cached.filter((c) => c.expiresAt > Date.now())) {
+          await client.revokeGatewayCredential(c.id).catch((error: Error) => process.stderr.write(`kgate: warning: could not revoke gateway credential ${c.id} (${error.message}); it ends within 15 minutes.\n`));
+        }
+      } finally {
+        await client.close();
+      }
+    } catch (error) {
+      process.stderr.write(`kgate: warning: removed the cached gateway credentials but could not revoke them (${(error as Error).message}); they end within 15 minutes.\n`);
+    }
   }
 
   private async endGrants(flags: Parameters<typeof endOwnGrants>[0]): Promise<EndedGrants> {

@@ -37,19 +37,35 @@ export function execCredential(apiVersion: ExecApiVersion, token: string, expire
   return JSON.stringify({ apiVersion, kind: 'ExecCredential', status: { token, expirationTimestamp } }) + '\n';
 }
 
-/** The plugin's own flags: --cluster C --grant G [--namespace N]… (also `--flag=value`). */
-export function parsePluginArgs(argv: readonly string[]): { cluster?: string; grant?: string; namespaces: string[] } {
-  const out: { cluster?: string; grant?: string; namespaces: string[] } = { namespaces: [] };
+/** The plugin's own flags, as parsed by {@link parsePluginArgs}. */
+export interface PluginArgs {
+  cluster?: string;
+  grant?: string;
+  namespaces: string[];
+  /** The context reaches a gateway cluster (`--gateway`): a gateway credential, no broker. */
+  gateway: boolean;
+  /** The policy service the gateway lives under (`--server`, written into gateway contexts). */
+  server?: string;
+}
+
+/** The plugin's own flags: --cluster C --grant G [--namespace N]… [--gateway --server URL] (also `--flag=value`). */
+export function parsePluginArgs(argv: readonly string[]): PluginArgs {
+  const out: PluginArgs = { namespaces: [], gateway: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    if (arg === '--gateway') {
+      out.gateway = true;
+      continue;
+    }
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     const value = eq > 0 ? arg.slice(eq + 1) : argv[i + 1];
-    if (name !== '--cluster' && name !== '--grant' && name !== '--namespace') continue;
+    if (name !== '--cluster' && name !== '--grant' && name !== '--namespace' && name !== '--server') continue;
     if (eq < 0) i += 1;
     if (value === undefined) continue;
     if (name === '--cluster') out.cluster = value;
     else if (name === '--grant') out.grant = value;
+    else if (name === '--server') out.server = value;
     else out.namespaces.push(value);
   }
   return out;

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { withRefreshLock } from '../../identity/refresh-lock.js';
 import { writeFileAtomic } from '../../identity/store/atomic-file.js';
 import { openLocalCa } from '../local-ca.js';
-import { kubeconfigEntry, parseKubeconfig, withEntry, withoutContext, type KubeconfigEntry, type Removal } from './kubeconfig-entry.js';
+import { kubeconfigEntry, parseKubeconfig, withEntry, withoutContext, type EntryInput, type KubeconfigEntry, type Removal } from './kubeconfig-entry.js';
 import { brokerLayout, clusterServerUrl } from './layout.js';
 import { ensureBrokerPort } from './port.js';
 
@@ -71,19 +71,30 @@ export interface AddOptions {
   context?: string;
   setCurrent?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** The cluster is served by the kgate gateway under this policy service (CA PEM when not a public one); else the local broker. */
+  gateway?: { service: string; caPem?: string };
 }
 
-/** Writes the entry for `cluster` and `grant`, creating the broker's port and CA if need be. */
+async function brokerAccess(stateDir: string, cluster: string): Promise<EntryInput['access']> {
+  const port = await ensureBrokerPort(stateDir);
+  await openLocalCa(stateDir);
+  return { mode: 'broker', server: clusterServerUrl(port, cluster), caFile: resolve(brokerLayout(stateDir).caCert) };
+}
+
+/**
+ * Writes the entry for `cluster` and `grant`: a gateway context, or a broker context (creating
+ * the broker's port and CA if need be).
+ */
 export async function addKubeconfigEntry(options: AddOptions): Promise<KubeconfigEntry> {
-  const port = await ensureBrokerPort(options.stateDir);
-  await openLocalCa(options.stateDir);
+  const access: EntryInput['access'] = options.gateway
+    ? { mode: 'gateway', service: options.gateway.service, ...(options.gateway.caPem ? { caPem: options.gateway.caPem } : {}) }
+    : await brokerAccess(options.stateDir, options.cluster);
   const entry = kubeconfigEntry({
     cluster: options.cluster,
     grant: options.grant,
     ...(options.namespace ? { namespace: options.namespace } : {}),
     ...(options.context ? { context: options.context } : {}),
-    server: clusterServerUrl(port, options.cluster),
-    caFile: resolve(brokerLayout(options.stateDir).caCert),
+    access,
     command: process.execPath,
     credentialScript: CREDENTIAL_SCRIPT_PATH,
     env: options.env ?? process.env,

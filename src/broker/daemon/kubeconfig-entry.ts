@@ -40,9 +40,13 @@ export interface KubeconfigEntry {
   context: string;
   cluster: string;
   user: string;
+  /** How the cluster is reached: the local broker daemon, or the kgate gateway. */
+  access: 'broker' | 'gateway';
   server: string;
-  /** Absolute path of the broker's CA certificate. */
-  caFile: string;
+  /** Absolute path of the broker's CA certificate (broker contexts). */
+  caFile?: string;
+  /** The policy service's CA, base64 PEM (gateway contexts; absent: the system's trust store). */
+  caData?: string;
   namespace?: string;
   exec: ExecPlugin;
 }
@@ -54,15 +58,22 @@ export interface EntryInput {
   namespace?: string;
   /** Context name (default `kgate-<cluster>`). */
   context?: string;
-  /** `clusterServerUrl(port, cluster)`. */
-  server: string;
-  caFile: string;
+  /**
+   * Broker contexts: `clusterServerUrl(port, cluster)` and the broker's CA file. Gateway contexts:
+   * the policy service's URL (the gateway is served under it) and its CA, if not a public one.
+   */
+  access: { mode: 'broker'; server: string; caFile: string } | { mode: 'gateway'; service: string; caPem?: string };
   /** Absolute path of the Node binary. */
   command: string;
   /** Absolute path of bin/credential.js. */
   credentialScript: string;
   env: NodeJS.ProcessEnv;
   cwd: string;
+}
+
+/** Where the kgate gateway serves `cluster` under the policy service's URL (as the service's gatewayPath). */
+export function gatewayPath(cluster: string): string {
+  return `/gateway/clusters/${cluster}`;
 }
 
 /** The entry for one cluster and grant. */
@@ -72,17 +83,24 @@ export function kubeconfigEntry(input: EntryInput): KubeconfigEntry {
     if (!value) return [];
     return [{ name, value: PATH_ENV.has(name) && !isAbsolute(value) ? resolve(input.cwd, value) : value }];
   });
+  const { access } = input;
+  const service = access.mode === 'gateway' ? access.service.replace(/\/+$/, '') : '';
   return {
     context: input.context || `kgate-${input.cluster}`,
     cluster: `kgate-${input.cluster}`,
     user: `kgate-${input.cluster}-${input.grant}`,
-    server: input.server,
-    caFile: input.caFile,
+    access: access.mode,
+    ...(access.mode === 'broker'
+      ? { server: access.server, caFile: access.caFile }
+      : { server: `${service}${gatewayPath(input.cluster)}`, ...(access.caPem ? { caData: Buffer.from(access.caPem, 'utf8').toString('base64') } : {}) }),
     ...(input.namespace ? { namespace: input.namespace } : {}),
     exec: {
       apiVersion: 'client.authentication.k8s.io/v1',
       command: input.command,
-      args: [input.credentialScript, '--cluster', input.cluster, '--grant', input.grant, ...(input.namespace ? ['--namespace', input.namespace] : [])],
+      args: [
+        input.credentialScript, '--cluster', input.cluster, '--grant', input.grant, ...(input.namespace ? ['--namespace', input.namespace] : []),
+        ...(access.mode === 'gateway' ? ['--gateway', '--server', service] : []),
+      ],
       env,
       interactiveMode: 'IfAvailable',
       provideClusterInfo: false,
@@ -152,10 +170,10 @@ function isKgateUser(item: YAMLMap | undefined): boolean {
   return typeof first === 'string' && basename(first) === CREDENTIAL_SCRIPT;
 }
 
-/** Whether a `clusters[]` entry is one kgate wrote: it points at the broker on loopback. */
+/** Whether a `clusters[]` entry is one kgate wrote: it points at the broker on loopback, or at a kgate gateway. */
 function isKgateCluster(item: YAMLMap | undefined): boolean {
   const server = plain(item, 'cluster')?.server;
-  return typeof server === 'string' && /^https:\/\/127\.0\.0\.1:\d+\/clusters\//.test(server);
+  return typeof server === 'string' && (/^https:\/\/127\.0\.0\.1:\d+\/clusters\//.test(server) || /^https:\/\/[^/]+(\/[^?#]*)?\/gateway\/clusters\/[^/]+$/.test(server));
 }
 
 function isKgateContext(doc: Document, item: YAMLMap | undefined): boolean {
@@ -207,7 +225,11 @@ export function withEntry(doc: Document, entry: KubeconfigEntry, options: { setC
   const user = find(next, 'users', entry.user);
   if (user && !isKgateUser(user)) throw notOurs('users', entry.user);
   const before = plain(existing, 'context');
-  put(next, 'clusters', entry.cluster, { server: entry.server, 'certificate-authority': entry.caFile });
+  put(next, 'clusters', entry.cluster, {
+    server: entry.server,
+    ...(entry.caFile ? { 'certificate-authority': entry.caFile } : {}),
+    ...(entry.caData ? { 'certificate-authority-data': entry.caData } : {}),
+  });
   put(next, 'users', entry.user, { exec: entry.exec });
   put(next, 'contexts', entry.context, { cluster: entry.cluster, user: entry.user, ...(entry.namespace ? { namespace: entry.namespace } : {}) });
   prune(next, 'users', before?.user as string | undefined);

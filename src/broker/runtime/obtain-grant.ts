@@ -29,6 +29,12 @@ export async function findReusableGrant(client: PolicyClient, request: Pick<Gran
   return active.find((g) => covers(g, request) && (g.expiresAt ?? 0) - Date.now() > MIN_REMAINING_MS);
 }
 
+/** A pending request of the caller's for the same cluster, template and namespaces, so asking again does not request twice. */
+export async function findPendingGrant(client: PolicyClient, request: Pick<GrantRequestBody, 'cluster' | 'grant' | 'namespaces'>): Promise<GrantView | undefined> {
+  const pending = await client.listGrants({ mine: true, state: 'pending', cluster: request.cluster });
+  return pending.find((g) => covers(g, request));
+}
+
 export interface ObtainOptions {
   /** How long to wait for an approval; 0 does not wait. */
   waitMs: number;

@@ -77,6 +77,8 @@ export interface GrantTemplateView {
   description?: string;
   /** Clusters the template is offered on. */
   clusters: string[];
+  /** How each of `clusters` is reached: through the kgate gateway, or a grant-scoped credential for a local broker. */
+  access: Record<string, 'gateway' | 'broker'>;
   clusterRole: string;
   /** `['*']` = every namespace. */
   namespaces: string[];

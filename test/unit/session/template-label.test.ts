@@ -1,7 +1,7 @@
 import { expect, it } from '@jest/globals';
 import { templateLabel } from '../../../src/session/app.js';
 
-const base = { clusters: ['c'], clusterRole: 'edit', defaultTtlMs: 3_600_000, maxTtlMs: 14_400_000, reasonRequired: false, breakGlassOnly: false };
+const base = { clusters: ['c'], access: { c: 'gateway' as const }, clusterRole: 'edit', defaultTtlMs: 3_600_000, maxTtlMs: 14_400_000, reasonRequired: false, breakGlassOnly: false };
 
 it.each([
   [{ ...base, name: 'read-only', clusterRole: 'view', namespaces: ['*'] }, 'read-only — view in all namespaces, 1h (no approval)'],

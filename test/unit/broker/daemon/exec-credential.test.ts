@@ -41,7 +41,11 @@ describe('execCredential', () => {
 
 describe('parsePluginArgs', () => {
   it('reads --flag value and --flag=value, namespaces repeated, and ignores the rest', () => {
-    expect(parsePluginArgs(['--cluster', 'prod', '--grant=operate', '--namespace', 'a', '--namespace=b', '--other', 'x'])).toEqual({ cluster: 'prod', grant: 'operate', namespaces: ['a', 'b'] });
-    expect(parsePluginArgs(['--cluster'])).toEqual({ namespaces: [] });
+    expect(parsePluginArgs(['--cluster', 'prod', '--grant=operate', '--namespace', 'a', '--namespace=b', '--other', 'x'])).toEqual({ cluster: 'prod', grant: 'operate', namespaces: ['a', 'b'], gateway: false });
+    expect(parsePluginArgs(['--cluster'])).toEqual({ namespaces: [], gateway: false });
+  });
+
+  it('reads a gateway context\'s --gateway and --server', () => {
+    expect(parsePluginArgs(['--cluster', 'prod', '--grant', 'operate', '--gateway', '--server', 'https://kgate.example'])).toEqual({ cluster: 'prod', grant: 'operate', namespaces: [], gateway: true, server: 'https://kgate.example' });
   });
 });

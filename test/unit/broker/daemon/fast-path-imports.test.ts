@@ -1,7 +1,8 @@
 /**
  * The credential plugin's warm path must stay a few milliseconds: everything bin/credential.js
  * loads before it answers may import only `node:` modules — no oclif, AWS SDK, OIDC client, ink or
- * Kubernetes client. This walks the static import graph from the warm path's module.
+ * Kubernetes client. This walks the static import graph from the warm path's module, which serves
+ * both broker contexts (the daemon's socket) and gateway contexts (the cached credential file).
  */
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
@@ -46,12 +47,20 @@ describe('the credential warm path', () => {
     const { files, external } = graph(join(ROOT, 'src/broker/daemon/fast-credential.ts'));
     expect(external.filter((s) => !s.startsWith('node:'))).toEqual([]);
     expect(files.map((f) => f.slice(ROOT.length + 1)).sort()).toEqual([
+      'src/broker/context/credential-cache.ts',
       'src/broker/daemon/control-client.ts',
       'src/broker/daemon/exec-credential.ts',
       'src/broker/daemon/fast-credential.ts',
       'src/broker/daemon/layout.ts',
       'src/broker/daemon/protocol.ts',
       'src/cli/paths.ts',
+      'src/identity/store/atomic-file.ts',
     ]);
+  });
+
+  it('reads a gateway context\'s cached credential without the cold path (login, policy client) behind it', () => {
+    const { files } = graph(join(ROOT, 'src/broker/daemon/fast-credential.ts'));
+    expect(files.some((f) => f.endsWith('src/broker/context/credential-cache.ts'))).toBe(true);
+    expect(files.some((f) => /context-credential|policy\/|identity\/(context|login|ensure-login)/.test(f))).toBe(false);
   });
 });

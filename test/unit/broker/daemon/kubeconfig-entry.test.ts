@@ -3,11 +3,12 @@ import { KgateError } from '../../../../src/cli/errors.js';
 import { kubeconfigEntry, parseKubeconfig, withEntry, withoutContext, type EntryInput } from '../../../../src/broker/daemon/kubeconfig-entry.js';
 
 const FILE = '/home/u/.kube/config';
+const BROKER = { server: 'https://127.0.0.1:41234/clusters/prod', caFile: '/home/u/.local/state/kgate/broker/ca.crt' };
+const CA_PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const base: EntryInput = {
   cluster: 'prod',
   grant: 'read-only',
-  server: 'https://127.0.0.1:41234/clusters/prod',
-  caFile: '/home/u/.local/state/kgate/broker/ca.crt',
+  access: { mode: 'broker', server: 'https://127.0.0.1:41234/clusters/prod', caFile: '/home/u/.local/state/kgate/broker/ca.crt' },
   command: '/usr/local/bin/node',
   credentialScript: '/opt/kgate/bin/credential.js',
   env: {},
@@ -58,6 +59,26 @@ describe('kubeconfigEntry', () => {
     });
   });
 
+  it('points a gateway context at the service\'s gateway path, with the service CA inline and --gateway --server for the plugin', () => {
+    const entry = kubeconfigEntry({ ...base, access: { mode: 'gateway', service: 'https://kgate.example:8443/', caPem: CA_PEM } });
+    expect(entry).toMatchObject({ access: 'gateway', server: 'https://kgate.example:8443/gateway/clusters/prod', caData: Buffer.from(CA_PEM).toString('base64') });
+    expect(entry.caFile).toBeUndefined();
+    expect(entry.exec.args).toEqual(['/opt/kgate/bin/credential.js', '--cluster', 'prod', '--grant', 'read-only', '--gateway', '--server', 'https://kgate.example:8443']);
+    const config = read(withEntry(parseKubeconfig('', FILE), entry).toString());
+    expect(config.clusters).toEqual([{ name: 'kgate-prod', cluster: { server: entry.server, 'certificate-authority-data': entry.caData } }]);
+    // Without a CA of its own the system trust store applies; TLS is never skipped.
+    const publicCa = kubeconfigEntry({ ...base, access: { mode: 'gateway', service: 'https://kgate.example' } });
+    expect(read(withEntry(parseKubeconfig('', FILE), publicCa).toString()).clusters).toEqual([{ name: 'kgate-prod', cluster: { server: 'https://kgate.example/gateway/clusters/prod' } }]);
+  });
+
+  it('replaces a broker context with a gateway one of the same name, and removes it again', () => {
+    const gateway = kubeconfigEntry({ ...base, access: { mode: 'gateway', service: 'https://kgate.example' } });
+    const doc = withEntry(parseKubeconfig(add(''), FILE), gateway);
+    expect(read(doc.toString()).clusters).toEqual([{ name: 'kgate-prod', cluster: { server: 'https://kgate.example/gateway/clusters/prod' } }]);
+    const removal = withoutContext(doc, 'kgate-prod');
+    expect(removal).toMatchObject({ user: 'kgate-prod-read-only', cluster: 'kgate-prod' });
+  });
+
   it('passes the non-secret KGATE_* settings that are set, with file paths made absolute, and never a secret', () => {
     const entry = kubeconfigEntry({
       ...base,
@@ -79,7 +100,7 @@ describe('withEntry', () => {
   it('adds into an empty (or missing) file a kubeconfig kubectl reads', () => {
     const config = read(add(''));
     expect(config).toMatchObject({ apiVersion: 'v1', kind: 'Config' });
-    expect(config.clusters).toEqual([{ name: 'kgate-prod', cluster: { server: base.server, 'certificate-authority': base.caFile } }]);
+    expect(config.clusters).toEqual([{ name: 'kgate-prod', cluster: { server: BROKER.server, 'certificate-authority': BROKER.caFile } }]);
     expect(config.users).toEqual([{ name: 'kgate-prod-read-only', user: { exec: kubeconfigEntry(base).exec } }]);
     expect(config.contexts).toEqual([{ name: 'kgate-prod', context: { cluster: 'kgate-prod', user: 'kgate-prod-read-only' } }]);
     expect(config['current-context']).toBeUndefined();
