@@ -1,13 +1,14 @@
 /**
  * The latency the broker adds to a small GET: the same request (one pod, as `kubectl get pod -o
- * json` asks for it) sent straight to the simulated apiserver, through the kgate broker and
- * through a real `kubectl proxy`, over keep-alive connections at 1 and 50 concurrent clients.
- * Prints median, p99 and req/s per path, then the broker's added median against both, next to
- * the targets (added median ≤ 1 ms; no slower than `kubectl proxy`).
+ * json` asks for it) sent straight to the simulated apiserver, through the kgate broker, through
+ * the gateway of `kgate server` (with a gateway credential) and through a real `kubectl proxy`,
+ * over keep-alive connections at 1 and 50 concurrent clients. Prints median, p99 and req/s per
+ * path, then the broker's added median against both, next to the targets (added median ≤ 1 ms;
+ * no slower than `kubectl proxy`), and the gateway's added median next to the broker's.
  *
  * As in reality, every server runs in its own process (bench/cluster-processes.ts): the sim, the
- * plain broker, the broker with the audit spool and `kubectl proxy`; this process only generates
- * the load. The paths are measured in turn, so only one server path is busy at a time.
+ * plain broker, the broker with the audit spool, `kgate server` and `kubectl proxy`; this process
+ * only generates the load. The paths are measured in turn, so only one server path is busy at a time.
  *
  * Run: node --import tsx bench/broker.ts
  */
@@ -37,6 +38,8 @@ interface Latency {
 
 /** Sends `count` GETs over `concurrency` keep-alive connections; returns each one's milliseconds and the body size. */
 async function timeRequests(pool: Pool, endpoint: Endpoint, concurrency: number, count: number): Promise<{ samples: number[]; bytes: number }> {
+  // The gateway serves a cluster under a path of its own (/gateway/clusters/<name>).
+  const path = `${new URL(endpoint.url).pathname.replace(/\/$/, '')}${PATH}`;
   const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'kubectl/v1.32.4 (linux/amd64) kgate-bench' };
   if (endpoint.token) headers.authorization = `Bearer ${endpoint.token}`;
   const samples: number[] = [];
@@ -46,11 +49,11 @@ async function timeRequests(pool: Pool, endpoint: Endpoint, concurrency: number,
     while (next < count) {
       next += 1;
       const start = performance.now();
-      const { statusCode, body } = await pool.request({ path: PATH, method: 'GET', headers });
+      const { statusCode, body } = await pool.request({ path, method: 'GET', headers });
       const text = await body.text();
       samples.push(performance.now() - start);
       bytes = Buffer.byteLength(text);
-      if (statusCode !== 200 || !text.includes('"kind":"Pod"')) throw new Error(`${endpoint.name}: GET ${PATH} answered ${statusCode}: ${text.slice(0, 200)}`);
+      if (statusCode !== 200 || !text.includes('"kind":"Pod"')) throw new Error(`${endpoint.name}: GET ${path} answered ${statusCode}: ${text.slice(0, 200)}`);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, client));
@@ -59,7 +62,7 @@ async function timeRequests(pool: Pool, endpoint: Endpoint, concurrency: number,
 
 /** Measures every endpoint at one concurrency, interleaved in rounds so background load hits all of them alike. */
 async function measure(endpoints: readonly Endpoint[], run: (typeof RUNS)[number]): Promise<Latency[]> {
-  const pools = endpoints.map((e) => new Pool(e.url, { connections: run.concurrency, pipelining: 1, ...(e.ca ? { connect: { ca: e.ca } } : {}) }));
+  const pools = endpoints.map((e) => new Pool(new URL(e.url).origin, { connections: run.concurrency, pipelining: 1, ...(e.ca ? { connect: { ca: e.ca } } : {}) }));
   const samples: number[][] = endpoints.map(() => []);
   const seconds = endpoints.map(() => 0);
   const bytes = endpoints.map(() => 0);
@@ -109,13 +112,16 @@ function report(results: readonly Latency[]): string {
       `${String(concurrency).padStart(2)} client(s): broker adds ${ms(added)} ms median over direct (target ≤ ${TARGET_ADDED_MS} ms): ${verdict(added <= TARGET_ADDED_MS)}`,
       `${String(concurrency).padStart(2)} client(s): broker median ${ms(broker.median)} ms vs kubectl proxy ${ms(proxy.median)} ms (${versusProxy >= 0 ? '+' : ''}${ms(versusProxy)} ms; p99 ${ms(broker.p99)} vs ${ms(proxy.p99)}; target: no slower): ${verdict(versusProxy <= 0)}`,
       `${String(concurrency).padStart(2)} client(s): with the durable audit spool (each event fsynced before its response completes) the broker adds ${ms(at('kgate broker + audit spool').median - direct.median)} ms median over direct`,
+      `${String(concurrency).padStart(2)} client(s): the kgate server gateway adds ${ms(at('kgate gateway').median - direct.median)} ms median over direct (the broker ${ms(added)} ms; p99 ${ms(at('kgate gateway').p99)} vs the broker's ${ms(broker.p99)})`,
     );
   }
   lines.push(
     '',
-    'Each server runs in its own process: the sim, the broker, the broker with the audit spool and kubectl proxy;',
+    'Each server runs in its own process: the sim, the broker, the broker with the audit spool, kgate server and kubectl proxy;',
     'this process only generates the load, and the paths take turns. At 50 clients a proxied path keeps three processes',
-    `busy (this load generator, the proxy and the sim) on this machine's ${availableParallelism()} core(s), alike for the broker and kubectl proxy.`,
+    `busy (this load generator, the proxy and the sim) on this machine's ${availableParallelism()} core(s), alike for every proxied path.`,
+    'The gateway commits each audit event to the policy store (SQLite) before the response completes, as the spooled broker',
+    'does to its spool, and reaches the sim as the grant\'s EKS identity (RBAC checked) where the others use the admin token.',
   );
   return lines.join('\n');
 }
@@ -123,7 +129,7 @@ function report(results: readonly Latency[]): string {
 async function main(): Promise<void> {
   const cluster = await startProcessCluster();
   try {
-    const endpoints: Endpoint[] = [cluster.direct, cluster.broker, cluster.spooled, cluster.proxy];
+    const endpoints: Endpoint[] = [cluster.direct, cluster.broker, cluster.spooled, cluster.gateway, cluster.proxy];
     const results: Latency[] = [];
     for (const run of RUNS) results.push(...(await measure(endpoints, run)));
     console.log(report(results));

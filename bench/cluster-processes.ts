@@ -1,12 +1,16 @@
 /**
  * The broker latency benchmark's cluster with every server in its own process, as in reality: the
  * sim (bench/sim-process.ts), the plain broker and the broker with the audit spool
- * (bench/broker-process.ts, each in front of the sim), and `kubectl proxy`. The load generator
- * stays in the calling process. `close` stops every child, and so does a failure while starting.
+ * (bench/broker-process.ts, each in front of the sim), `kgate server` with its gateway
+ * (bench/gateway-process.ts) and `kubectl proxy`. The load generator stays in the calling process
+ * and reaches the gateway with a gateway credential, as a CI job does (bench/gateway-credential.ts).
+ * `close` stops every child and removes what they left, and so does a failure while starting.
  */
 import { readFile } from 'node:fs/promises';
 import type { BrokerProcessInfo } from './broker-process.js';
 import { startNodeChild } from './child.js';
+import { reachGateway } from './gateway-credential.js';
+import type { GatewayProcessInfo } from './gateway-process.js';
 import type { SimProcessInfo } from './sim-process.js';
 import { startKubectlProxy, type Endpoint } from './support.js';
 
@@ -16,11 +20,13 @@ export interface ProcessCluster {
   broker: Endpoint;
   /** The broker with the audit trail `kgate exec` keeps: sealed events fsynced to the SQLite spool before each response completes. */
   spooled: Endpoint;
+  /** `kgate server`'s gateway, with a gateway credential for the sample's gateway-mode cluster. */
+  gateway: Endpoint;
   proxy: Endpoint;
   close(): Promise<void>;
 }
 
-/** Starts the sim, then both brokers and `kubectl proxy` in front of it, each in a process of its own. */
+/** Starts the sim, then both brokers, `kgate server` and `kubectl proxy` in front of it, each in a process of its own. */
 export async function startProcessCluster(): Promise<ProcessCluster> {
   const closers: (() => Promise<unknown>)[] = [];
   const close = async () => {
@@ -29,27 +35,36 @@ export async function startProcessCluster(): Promise<ProcessCluster> {
   try {
     const sim = await startNodeChild<SimProcessInfo>('sim-process.ts', [], { name: 'sim' });
     closers.push(sim.stop);
-    const { apiServer, caFile, adminToken, kubeconfig, env } = sim.ready;
+    const { apiServer, caFile, adminToken, kubeconfig, env, policyWorld } = sim.ready;
+    const ca = await readFile(caFile, 'utf8');
     const brokerEnv = { ...process.env, ...env, BENCH_UPSTREAM_URL: apiServer, BENCH_UPSTREAM_CA_FILE: caFile, BENCH_UPSTREAM_TOKEN: adminToken };
     const startBroker = async (name: string, args: string[]): Promise<Endpoint> => {
       const broker = await startNodeChild<BrokerProcessInfo>('broker-process.ts', args, { name, env: brokerEnv });
       closers.push(broker.stop);
       return { name, url: broker.ready.url, ca: broker.ready.ca, token: broker.ready.sessionToken, kubeconfig: broker.ready.kubeconfig };
     };
+    const startGateway = async (): Promise<Endpoint> => {
+      const server = await startNodeChild<GatewayProcessInfo>('gateway-process.ts', [], { name: 'kgate server', env: { ...process.env, BENCH_SIM_WORLD: JSON.stringify(policyWorld) } });
+      closers.push(server.stop);
+      const reached = await reachGateway({ server: server.ready.url, cluster: server.ready.cluster, ca, caFile, env });
+      closers.push(reached.close);
+      return reached.endpoint;
+    };
     const startProxy = async (): Promise<Endpoint> => {
       const proxy = await startKubectlProxy(kubeconfig);
       closers.push(proxy.close);
       return { name: 'kubectl proxy', url: proxy.url, kubeconfig };
     };
-    // Settle all three before failing, so a child that started after another failed is still stopped.
-    const started = await Promise.allSettled([startBroker('kgate broker', []), startBroker('kgate broker + audit spool', ['--audit-spool']), startProxy()]);
+    // Settle them all before failing, so a child that started after another failed is still stopped.
+    const started = await Promise.allSettled([startBroker('kgate broker', []), startBroker('kgate broker + audit spool', ['--audit-spool']), startGateway(), startProxy()]);
     const failed = started.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
-    const [broker, spooled, proxy] = started.map((result) => (result as PromiseFulfilledResult<Endpoint>).value) as [Endpoint, Endpoint, Endpoint];
+    const [broker, spooled, gateway, proxy] = started.map((result) => (result as PromiseFulfilledResult<Endpoint>).value) as [Endpoint, Endpoint, Endpoint, Endpoint];
     return {
-      direct: { name: 'direct to the sim', url: apiServer, ca: await readFile(caFile, 'utf8'), token: adminToken, kubeconfig },
+      direct: { name: 'direct to the sim', url: apiServer, ca, token: adminToken, kubeconfig },
       broker,
       spooled,
+      gateway,
       proxy,
       close,
     };

@@ -1,13 +1,14 @@
 /**
  * Exec throughput: a command in a sim pod writes 100 MB to stdout, read straight from the
- * simulated apiserver and through the broker's exec relay (which decodes every frame and runs the
- * policy's text detectors over it). Two readers: a WebSocket client in this process
- * (v5.channel.k8s.io) and the real `kubectl exec` piped into `wc -c`. Two kinds of output: random
- * base64 (dense, high-entropy text) and repetitive log lines. Every stream is read {@link ROUNDS}
- * times, direct and through the broker in turn, so background load hits both alike; prints the
- * median MB/s, the broker's share of direct throughput against the target (≥ 80 %), what the relay
- * masked, and how far the RSS of this process (which holds the sim, the broker and the WebSocket
- * reader) rose during the runs.
+ * simulated apiserver, through the broker's exec relay (which decodes every frame and runs the
+ * policy's text detectors over it) and through the same relay in the gateway of `kgate server`
+ * (reached with a gateway credential, recording the session into the policy store). Two readers: a
+ * WebSocket client in this process (v5.channel.k8s.io) and the real `kubectl exec` piped into
+ * `wc -c`. Two kinds of output: random base64 (dense, high-entropy text) and repetitive log lines.
+ * Every stream is read {@link ROUNDS} times, direct, through the broker and through the gateway in
+ * turn, so background load hits them alike; prints the median MB/s, each relay's share of direct
+ * throughput against the target (≥ 80 %), what the relay masked, and how far the RSS of this
+ * process (which holds the sim, the broker, kgate server and the WebSocket reader) rose.
  *
  * Run: node --import tsx bench/exec.ts
  */
@@ -16,13 +17,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import type { PolicyStore } from '../src/policy/store/types.js';
+import { startSimPolicyServer } from '../test/sim/policy-server.js';
 import { kubectlBinary } from '../test/support/kubectl.js';
+import { reachGateway } from './gateway-credential.js';
 import { formatTable, startBenchCluster, watchPeakRss, type BenchCluster, type Endpoint } from './support.js';
 
 const BYTES = 100 * 1024 * 1024;
-/** Each stream is read this many times per path, alternating between direct and the broker. */
+/** Each stream is read this many times per path, alternating between direct, the broker and the gateway. */
 const ROUNDS = 3;
-/** The broker must relay at least this share of the direct throughput. */
+/** The broker and the gateway must relay at least this share of the direct throughput. */
 const TARGET_SHARE = 0.8;
 const MB = 1024 * 1024;
 const NAMESPACE = 'staging';
@@ -33,6 +37,13 @@ const OUTPUTS = [
 ];
 
 type Output = (typeof OUTPUTS)[number];
+
+/** Where an exec stream is read, and for a relay how to learn what it masked in one session. */
+interface ExecPath {
+  endpoint: Endpoint;
+  /** Called before a run; what it returns resolves, after the run, to what the relay masked in that run's exec session. */
+  watchMasking?: () => () => Promise<number>;
+}
 
 interface Stream {
   bytes: number;
@@ -59,7 +70,7 @@ interface Row extends Run {
 /** Reads one exec session with a v5.channel.k8s.io WebSocket client, counting stdout bytes. */
 function readWithWebSocket(endpoint: Endpoint, script: string): Promise<Stream> {
   const query = new URLSearchParams([['command', 'sh'], ['command', '-c'], ['command', script], ['stdout', 'true'], ['stderr', 'true']]);
-  const url = `${endpoint.url.replace(/^https:/, 'wss:')}/api/v1/namespaces/${NAMESPACE}/pods/${POD}/exec?${query}`;
+  const url = `${endpoint.url.replace(/^https:/, 'wss:').replace(/\/$/, '')}/api/v1/namespaces/${NAMESPACE}/pods/${POD}/exec?${query}`;
   return new Promise((resolve, reject) => {
     const start = performance.now();
     const ws = new WebSocket(url, ['v5.channel.k8s.io'], { ca: endpoint.ca, headers: { authorization: `Bearer ${endpoint.token}` }, perMessageDeflate: false });
@@ -103,15 +114,53 @@ const READERS = [
   { name: 'kubectl exec', read: readWithKubectl },
 ];
 
-async function measure(cluster: BenchCluster, reader: (typeof READERS)[number], output: Output, endpoint: Endpoint): Promise<Run> {
-  const auditedBefore = cluster.audits.length;
+async function measure(reader: (typeof READERS)[number], output: Output, path: ExecPath): Promise<Run> {
+  const { endpoint } = path;
+  const maskedInRun = path.watchMasking?.();
   const startRssMb = process.memoryUsage.rss() / MB;
   const stopRss = watchPeakRss();
   const stream = await reader.read(endpoint, output.script);
   const peakRssMb = stopRss() / MB;
-  const session = cluster.audits.slice(auditedBefore).find((a) => a.exec);
-  if (!stream.status.includes('Success') || (stream.bytes !== BYTES && !session?.maskedCount)) throw new Error(`${reader.name} via ${endpoint.name}: got ${stream.bytes} bytes of ${BYTES} (${stream.status.slice(0, 300)})`);
-  return { reader: reader.name, output: output.name, endpoint: endpoint.name, stream, startRssMb, peakRssMb, masked: endpoint === cluster.broker ? (session?.maskedCount ?? 0) : undefined };
+  const masked = await maskedInRun?.();
+  if (!stream.status.includes('Success') || (stream.bytes !== BYTES && !masked)) throw new Error(`${reader.name} via ${endpoint.name}: got ${stream.bytes} bytes of ${BYTES} (${stream.status.slice(0, 300)})`);
+  return { reader: reader.name, output: output.name, endpoint: endpoint.name, stream, startRssMb, peakRssMb, masked };
+}
+
+/** The broker in this process audits into memory: its exec session's record is there once the stream has closed. */
+function brokerPath(cluster: BenchCluster): ExecPath {
+  return {
+    endpoint: cluster.broker,
+    watchMasking: () => {
+      const before = cluster.audits.length;
+      return async () => cluster.audits.slice(before).find((a) => a.exec)?.maskedCount ?? 0;
+    },
+  };
+}
+
+/** The gateway audits into the policy store; its exec session's event may land just after the client saw the stream close. */
+function gatewayPath(endpoint: Endpoint, store: PolicyStore): ExecPath {
+  const counted = new Set<string>();
+  const execEvent = async () => {
+    const page = await store.queryAuditEvents({ limit: 1000 });
+    for (const record of page.items) {
+      const event = record.event as { stage?: string; objectRef?: { subresource?: string }; annotations?: Record<string, string> };
+      if (counted.has(record.id) || event.stage !== 'ResponseComplete' || event.objectRef?.subresource !== 'exec') continue;
+      counted.add(record.id);
+      return Number(event.annotations?.['kgate.dev/masked-fields'] ?? 0);
+    }
+    return undefined;
+  };
+  return {
+    endpoint,
+    watchMasking: () => async () => {
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const masked = await execEvent();
+        if (masked !== undefined) return masked;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`${endpoint.name}: the exec session's audit event never reached the policy store`);
+    },
+  };
 }
 
 /** One row per reader, output and path: the run with the median time. */
@@ -148,7 +197,7 @@ function report(rows: readonly Row[]): string {
     }),
   );
   const lines = [
-    `exec -n ${NAMESPACE} ${POD} -- sh -c '<100 MB on stdout>', direct and through the broker in turn, ${ROUNDS} rounds; each row is the median run; RSS is this process (sim + broker + WebSocket reader) at its first run, and the most it rose during one`,
+    `exec -n ${NAMESPACE} ${POD} -- sh -c '<100 MB on stdout>', direct, through the broker and through the kgate server gateway in turn, ${ROUNDS} rounds; each row is the median run; RSS is this process (sim + broker + kgate server + WebSocket reader) at its first run, and the most it rose during one`,
     '',
     table,
     '',
@@ -156,25 +205,32 @@ function report(rows: readonly Row[]): string {
   for (const row of rows.filter((r) => r.masked !== undefined)) {
     const direct = rows.find((r) => r.reader === row.reader && r.output === row.output && r.masked === undefined)!;
     const share = mbps(row) / mbps(direct);
-    lines.push(`${row.reader}, ${row.output}: broker relays ${mbps(row).toFixed(1)} MB/s against ${mbps(direct).toFixed(1)} MB/s direct, ${(share * 100).toFixed(0)}% (target ≥ ${TARGET_SHARE * 100}%): ${share >= TARGET_SHARE ? 'ok' : 'MISSED'}`);
+    lines.push(`${row.reader}, ${row.output}: ${row.endpoint} relays ${mbps(row).toFixed(1)} MB/s against ${mbps(direct).toFixed(1)} MB/s direct, ${(share * 100).toFixed(0)}% (target ≥ ${TARGET_SHARE * 100}%): ${share >= TARGET_SHARE ? 'ok' : 'MISSED'}`);
   }
   return lines.join('\n');
 }
 
 async function main(): Promise<void> {
   const cluster = await startBenchCluster();
+  const closers: (() => Promise<unknown>)[] = [cluster.close];
   try {
+    const { world } = cluster;
+    const server = await startSimPolicyServer(world);
+    closers.push(server.close);
+    const gateway = await reachGateway({ server: server.url, cluster: server.env.KGATE_CLUSTER, ca: world.tls.ca.cert, caFile: world.caFile, env: world.env });
+    closers.push(gateway.close);
+    const paths: ExecPath[] = [{ endpoint: cluster.direct }, brokerPath(cluster), gatewayPath(gateway.endpoint, server.store)];
     const runs: Run[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       for (const reader of READERS) {
         for (const output of OUTPUTS) {
-          for (const endpoint of [cluster.direct, cluster.broker]) runs.push(await measure(cluster, reader, output, endpoint));
+          for (const path of paths) runs.push(await measure(reader, output, path));
         }
       }
     }
     console.log(report(summarise(runs)));
   } finally {
-    await cluster.close();
+    for (const close of closers.reverse()) await close().catch(() => undefined);
   }
 }
 

@@ -16,6 +16,7 @@ import { openSqliteStore } from '../../src/policy/store/sqlite.js';
 import type { PolicyStore } from '../../src/policy/store/types.js';
 import type { Policy } from '../../src/policy/types.js';
 import { kubectl } from '../support/kubectl.js';
+import type { SimTls } from './tls.js';
 import type { SimWorld } from './world.js';
 
 /** The sim's sample policy. */
@@ -26,6 +27,16 @@ export const BROKER_CLUSTER = 'kgate-sim-broker';
 
 /** Namespaces the sample policy grants into that the world does not seed. */
 const GRANTED_NAMESPACES = ['apps'];
+
+/**
+ * What the policy service needs of the world: its variables, the admin kubeconfig, the TLS
+ * material and the service's own AWS identity. A process without the world in it (the gateway
+ * benchmark's) builds this from what the sim process announces.
+ */
+export interface SimPolicyWorld extends Pick<SimWorld, 'env' | 'kubeconfig' | 'clusterName'> {
+  tls: { ca: Pick<SimTls['ca'], 'cert'>; server: SimTls['server'] };
+  aws: { root: { accessKeyId: string; secretAccessKey: string }; region: string };
+}
 
 export interface SimPolicyServerOptions {
   policyFile?: string;
@@ -52,7 +63,7 @@ export interface SimPolicyServer {
 }
 
 /** The variables a policy file may reference: the world's, over the process's. */
-export function policyEnv(world: SimWorld): Record<string, string | undefined> {
+export function policyEnv(world: Pick<SimWorld, 'env'>): Record<string, string | undefined> {
   return { ...process.env, ...world.env };
 }
 
@@ -60,7 +71,7 @@ export function policyEnv(world: SimWorld): Record<string, string | undefined> {
  * The environment a separate `kgate server` process needs in the sim: the world's variables (for
  * the policy's `${NAME}`s) and the service's own AWS identity as ambient credentials.
  */
-export function serverProcessEnv(world: SimWorld): Record<string, string> {
+export function serverProcessEnv(world: SimPolicyWorld): Record<string, string> {
   return {
     ...world.env,
     AWS_ACCESS_KEY_ID: world.aws.root.accessKeyId,
@@ -70,7 +81,7 @@ export function serverProcessEnv(world: SimWorld): Record<string, string> {
 }
 
 /** Creates the namespaces the sample grants name, as the cluster's admin would have. */
-export async function prepareSimCluster(world: SimWorld): Promise<void> {
+export async function prepareSimCluster(world: Pick<SimWorld, 'kubeconfig'>): Promise<void> {
   for (const name of GRANTED_NAMESPACES) {
     const result = await kubectl(['create', 'namespace', name], { kubeconfig: world.kubeconfig });
     if (result.code !== 0 && !result.stderr.includes('AlreadyExists')) throw new Error(`cannot create namespace ${name}: ${result.stderr.trim()}`);
@@ -78,7 +89,7 @@ export async function prepareSimCluster(world: SimWorld): Promise<void> {
 }
 
 /** Starts the policy service over HTTPS (the sim's server certificate) on a loopback port. */
-export async function startSimPolicyServer(world: SimWorld, opts: SimPolicyServerOptions = {}): Promise<SimPolicyServer> {
+export async function startSimPolicyServer(world: SimPolicyWorld, opts: SimPolicyServerOptions = {}): Promise<SimPolicyServer> {
   const policy = await loadPolicy([opts.policyFile ?? SAMPLE_POLICY], { env: policyEnv(world) });
   await prepareSimCluster(world);
   const ownDir = opts.dataDir === undefined;
