@@ -46,7 +46,8 @@ export async function openGatewaySession(credential: GatewayCredentialRecord, gr
   const { adapter, store, log } = deps;
   let unused: Awaited<ReturnType<ClusterAdapter['credential']>> | undefined = await adapter.credential(grant);
   const first = unused;
-  const id = randomUUID();
+  // In the gateway's own id space, so no client can ship events into this chain (audit ingest refuses `gw.` sessions).
+  const id = `${GATEWAY_ID_PREFIX}${randomUUID()}`;
   const detectors = compileDetectors(deps.masking.detectors);
   const principal = principalView(grant.principal);
   const sink = createAuditSink({

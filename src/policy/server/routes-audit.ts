@@ -7,6 +7,7 @@
 import type { AuditQuery } from '../store/types.js';
 import { auditRecordOf } from './audit-records.js';
 import type { Grant, Principal } from '../types.js';
+import { KGATE_ANNOTATIONS } from '../../audit/event.js';
 import { GATEWAY_ID_PREFIX } from '../../broker/gateway/store-audit.js';
 import { isOwner } from './access.js';
 import { accessOf } from './routes-gateway-credentials.js';
@@ -45,7 +46,15 @@ export class AuditRoutes {
     const caller = principalId(who);
     const foreign = records.findIndex((r) => r.principal !== caller);
     if (foreign >= 0) throw forbidden(`events[${foreign}] is not yours: its kgate.dev/principal must be ${caller}`);
-    for (const [i, record] of records.entries()) await this.checkBrokerOwned(`events[${i}]`, record.id, record.grant, who, record.cluster);
+    for (const [i, record] of records.entries()) {
+      // Chain hashes are unkeyed: an event joining a gateway session's chain (even past its end
+      // marker, with a new end marker after it) would verify as the gateway's own.
+      const session = (record.event as { annotations?: Record<string, unknown> }).annotations?.[KGATE_ANNOTATIONS.session];
+      if (typeof session === 'string' && session.startsWith(GATEWAY_ID_PREFIX)) {
+        throw forbidden(`events[${i}]: sessions starting with ${GATEWAY_ID_PREFIX} are the kgate gateway's; clients may not add to their audit chains`, 'gateway_mode');
+      }
+      await this.checkBrokerOwned(`events[${i}]`, record.id, record.grant, who, record.cluster);
+    }
     const result = await this.ctx.store.ingestAuditEvents(records);
     this.ctx.log.info({ principal: principalId(who), inserted: result.inserted, duplicates: result.duplicates }, 'audit batch');
     sendJson(rc.res, 200, { accepted: result.inserted, duplicates: result.duplicates });
