@@ -75,7 +75,8 @@ export function auditEventOf(record: Omit<PipelineAuditRecord, 'endedAt'> & { en
     user: { username: ctx.principal.name, ...(ctx.principal.groups.length ? { groups: ctx.principal.groups } : {}) },
     ...(info && objectRefOf(info) ? { objectRef: objectRefOf(info)! } : {}),
     ...(record.statusCode || record.error
-      ? { responseStatus: { code: record.statusCode, ...(failed ? { status: 'Failure' as const, ...(record.error ? { message: record.error } : {}) } : {}) } }
+      // A stream kgate ended (grant revoked, say) succeeded as an upgrade but still says why it ended.
+      ? { responseStatus: { code: record.statusCode, ...(failed ? { status: 'Failure' as const } : {}), ...(record.error ? { message: record.error } : {}) } }
       : {}),
     requestReceivedAt: record.startedAt,
     stageAt: record.endedAt ?? new Date(),
