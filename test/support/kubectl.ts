@@ -6,6 +6,7 @@
  */
 import { execFile, spawn, type SpawnOptions } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -122,24 +123,28 @@ export function kubectl(args: readonly string[], opts: { kubeconfig: string; bin
   return (async () => {
     const binary = opts.binary ?? (await kubectlBinary()).path;
     const cacheDir = mkdtempSync(join(tmpdir(), 'kgate-kubecache-'));
-    return await new Promise<KubectlResult>((resolve, reject) => {
-      const child = spawn(binary, [...args], {
-        cwd: opts.cwd,
-        env: { ...process.env, KUBECONFIG: opts.kubeconfig, KUBECACHEDIR: cacheDir, ...opts.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
+    try {
+      return await new Promise<KubectlResult>((resolve, reject) => {
+        const child = spawn(binary, [...args], {
+          cwd: opts.cwd,
+          env: { ...process.env, KUBECONFIG: opts.kubeconfig, KUBECACHEDIR: cacheDir, ...opts.env },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+        child.on('error', reject);
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          resolve({ code, stdout, stderr });
+        });
+        if (opts.input !== undefined) child.stdin.end(opts.input);
+        else child.stdin.end();
       });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-      if (opts.input !== undefined) child.stdin.end(opts.input);
-      else child.stdin.end();
-    });
+    } finally {
+      await rm(cacheDir, { recursive: true, force: true });
+    }
   })();
 }
