@@ -32,6 +32,7 @@ let kubeconfig: string;
 let kubectlPath: string;
 let carol: ReturnType<typeof apiAs>;
 let machine: ReturnType<typeof apiAs>;
+let loginsBefore: number;
 
 function env(): Record<string, string | undefined> {
   return simCliEnv(sandbox, { ...world.env, ...server.env }, { KGATE_BROKER_IDLE: '5m' });
@@ -41,7 +42,7 @@ function env(): Record<string, string | undefined> {
 async function writeKubeconfig(): Promise<string> {
   const file = join(sandbox, 'kubeconfig');
   for (const [grant, extra] of [['operate', []], ['deploy', ['--namespace', 'apps']]] as const) {
-    const added = await kgate(['kubeconfig', 'add', '--kubeconfig', file, '--cluster', world.clusterName, '--grant', grant, '--context', grant, ...extra]);
+    const added = await kgate(['kubeconfig', 'add', '--kubeconfig', file, '--cluster', server.env.KGATE_BROKER_CLUSTER, '--grant', grant, '--context', grant, ...extra]);
     expect({ code: added.code, stderr: added.stderr }).toEqual({ code: 0, stderr: '' });
   }
   return file;
@@ -66,6 +67,7 @@ beforeAll(async () => {
   kubectlPath = (await kubectlBinary()).path;
   carol = apiAs(world, server.url, await personToken(world, 'carol'));
   machine = apiAs(world, server.url, await machineToken(world, 'ci-deployer'));
+  loginsBefore = world.idp.stats().grants.client_credentials ?? 0;
   kubeconfig = await writeKubeconfig();
 }, 60_000);
 
@@ -77,7 +79,8 @@ afterAll(async () => {
 });
 
 test('twenty kubectl processes started at once make one broker, one login and one grant', async () => {
-  const logins = world.idp.stats().grants.client_credentials ?? 0;
+  // kubeconfig add logged in to ask how the cluster is reached; the daemon reuses that login.
+  const logins = loginsBefore;
   const runs = await Promise.all(Array.from({ length: 20 }, () => kc(['get', 'pods', '-n', 'staging', '-o', 'name'])));
   for (const run of runs) expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: 0, stdout: 'pod/web\n', stderr: '' });
   expect(await daemonStarts()).toBe(1);
@@ -96,12 +99,12 @@ test('later invocations reuse the grant, masking and guardrails apply', async ()
   for (let i = 0; i < 3; i++) expect((await kc(['get', 'ns', 'prod', '-o', 'name'])).stdout).toBe('namespace/prod\n');
   expect((await grantsOf('active')).filter((g) => g.template === 'operate').map((g) => g.id)).toEqual([grant!.id]);
   const status = await kgate(['broker', 'status']);
-  expect(status.stdout).toContain(`Session: operate on ${world.clusterName}, grant ${grant!.id}, active`);
+  expect(status.stdout).toContain(`Session: operate on ${server.env.KGATE_BROKER_CLUSTER}, grant ${grant!.id}, active`);
   const overall = await kgate(['status']);
   expect(overall.code).toBe(0);
   expect(overall.stdout).toMatch(/^Login: ci-deployer, workload via client-credentials/m);
   expect(overall.stdout).toMatch(/^Broker: running, pid \d+, serving https:\/\/127\.0\.0\.1:\d+/m);
-  expect(overall.stdout).toMatch(new RegExp(`^Grant ${grant!.id}: operate on ${world.clusterName} \\[\\*\\], active, (\\d+m \\d+s|\\d+h \\d+m) left$`, 'm'));
+  expect(overall.stdout).toMatch(new RegExp(`^Grant ${grant!.id}: operate on ${server.env.KGATE_BROKER_CLUSTER} \\[\\*\\], active, (\\d+m \\d+s|\\d+h \\d+m) left$`, 'm'));
 });
 
 test('a template that needs approval fails fast without a person, then works once carol approves', async () => {
@@ -155,7 +158,9 @@ test('a restarted broker ships what the spool still holds', async () => {
   const auditID = `left-behind-${Date.now()}`;
   await spool.append(buildAuditEvent({
     auditID, stage: 'ResponseComplete', requestURI: '/api/v1/namespaces', verb: 'list', user: { username: 'ci-deployer' },
-    requestReceivedAt: Date.now(), stageAt: Date.now(), kgate: { principal: `${world.idp.issuer}#ci-deployer`, principalType: 'workload', issuer: world.idp.issuer, decision: 'allow' },
+    requestReceivedAt: Date.now(), stageAt: Date.now(),
+    // The service takes events only of the caller's own grants on broker-mode clusters.
+    kgate: { principal: `${world.idp.issuer}#ci-deployer`, principalType: 'workload', issuer: world.idp.issuer, decision: 'allow', grant: (await grantsOf('revoked'))[0]!.id, cluster: server.env.KGATE_BROKER_CLUSTER },
   }));
   await spool.close();
   expect((await kgate(['broker', 'start'])).stdout).toContain('Broker started');

@@ -30,7 +30,8 @@ let deployer: ReturnType<typeof apiAs>;
 let kubectlPath: string;
 
 function env(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  return simCliEnv(sandbox, { ...world.env, ...server.env }, { KUBECONFIG: undefined, ...extra });
+  // The broker-mode cluster: these contexts go through the local broker daemon.
+  return simCliEnv(sandbox, { ...world.env, ...server.env, KGATE_CLUSTER: server.env.KGATE_BROKER_CLUSTER }, { KUBECONFIG: undefined, ...extra });
 }
 
 const kgate = (args: string[], extra: Record<string, string | undefined> = {}) => runKgate(args, { env: env(extra), timeoutMs: 60_000 });
@@ -83,11 +84,11 @@ describe('kgate kubeconfig add', () => {
   const file = () => join(sandbox, '.kube', 'config');
 
   test('writes a 0600 ~/.kube/config kubectl reads, with the plugin, the broker CA and no secret', async () => {
-    const r = await kgate(['kubeconfig', 'add', '--cluster', 'kgate-sim', '--grant', 'operate', '--namespace', 'apps']);
+    const r = await kgate(['kubeconfig', 'add', '--cluster', 'kgate-sim-broker', '--grant', 'operate', '--namespace', 'apps']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`Wrote context kgate-kgate-sim to ${file()}`);
-    expect(r.stdout).toContain('Use it: kubectl --context kgate-kgate-sim get pods');
+    expect(r.stdout).toContain(`Wrote context kgate-kgate-sim-broker to ${file()}`);
+    expect(r.stdout).toContain('Use it: kubectl --context kgate-kgate-sim-broker get pods');
     expect(r.stdout).toContain(`  credentialPluginAllowlist:\n    - name: ${JSON.stringify(process.execPath)}`);
 
     expect((await stat(file())).mode & 0o777).toBe(0o600);
@@ -97,15 +98,15 @@ describe('kgate kubeconfig add', () => {
 
     const port = (JSON.parse(await readFile(join(sandbox, 'state', 'broker', 'broker.json'), 'utf8')) as { port: number }).port;
     const config = await view(file());
-    expect(config.clusters).toEqual([{ name: 'kgate-kgate-sim', cluster: { server: `https://127.0.0.1:${port}/clusters/kgate-sim`, 'certificate-authority': join(sandbox, 'state', 'broker', 'ca.crt') } }]);
+    expect(config.clusters).toEqual([{ name: 'kgate-kgate-sim-broker', cluster: { server: `https://127.0.0.1:${port}/clusters/kgate-sim-broker`, 'certificate-authority': join(sandbox, 'state', 'broker', 'ca.crt') } }]);
     expect(existsSync(config.clusters[0]!.cluster['certificate-authority']!)).toBe(true);
-    expect(config.contexts).toEqual([{ name: 'kgate-kgate-sim', context: { cluster: 'kgate-kgate-sim', user: 'kgate-kgate-sim-operate', namespace: 'apps' } }]);
+    expect(config.contexts).toEqual([{ name: 'kgate-kgate-sim-broker', context: { cluster: 'kgate-kgate-sim-broker', user: 'kgate-kgate-sim-broker-operate', namespace: 'apps' } }]);
     const exec = config.users[0]!.user.exec!;
-    expect(config.users[0]!.name).toBe('kgate-kgate-sim-operate');
+    expect(config.users[0]!.name).toBe('kgate-kgate-sim-broker-operate');
     expect(exec).toMatchObject({
       apiVersion: 'client.authentication.k8s.io/v1',
       command: process.execPath,
-      args: [join(ROOT, 'bin', 'credential.js'), '--cluster', 'kgate-sim', '--grant', 'operate', '--namespace', 'apps'],
+      args: [join(ROOT, 'bin', 'credential.js'), '--cluster', 'kgate-sim-broker', '--grant', 'operate', '--namespace', 'apps'],
       interactiveMode: 'IfAvailable',
       provideClusterInfo: false,
     });
@@ -121,15 +122,15 @@ describe('kgate kubeconfig add', () => {
     });
 
     const contexts = await kc(['config', 'get-contexts', '--kubeconfig', file()], file());
-    expect(contexts.stdout).toMatch(/^\s+kgate-kgate-sim\s+kgate-kgate-sim\s+kgate-kgate-sim-operate\s+apps\s*$/m);
+    expect(contexts.stdout).toMatch(/^\s+kgate-kgate-sim-broker\s+kgate-kgate-sim-broker\s+kgate-kgate-sim-broker-operate\s+apps\s*$/m);
   });
 
   test('adding again changes nothing; --set-current makes it current', async () => {
     const before = await readFile(file(), 'utf8');
-    expect((await kgate(['kubeconfig', 'add', '--cluster', 'kgate-sim', '--grant', 'operate', '--namespace', 'apps'])).code).toBe(0);
+    expect((await kgate(['kubeconfig', 'add', '--cluster', 'kgate-sim-broker', '--grant', 'operate', '--namespace', 'apps'])).code).toBe(0);
     expect(await readFile(file(), 'utf8')).toBe(before);
     expect((await kgate(['kubeconfig', 'add', '--grant', 'operate', '--namespace', 'apps', '--set-current'])).code).toBe(0);
-    expect((await view(file()))['current-context']).toBe('kgate-kgate-sim');
+    expect((await view(file()))['current-context']).toBe('kgate-kgate-sim-broker');
   });
 
   test('writes into the first KUBECONFIG file, keeping its entries, and --json reports what it wrote', async () => {
@@ -144,7 +145,7 @@ describe('kgate kubeconfig add', () => {
     expect(existsSync(join(sandbox, 'kc', 'second'))).toBe(false);
     const config = await view(first);
     expect(sortedNames(config.contexts)).toEqual(sortedNames(admin.contexts, 'sim-ro'));
-    expect(sortedNames(config.users)).toEqual(sortedNames(admin.users, 'kgate-kgate-sim-read-only'));
+    expect(sortedNames(config.users)).toEqual(sortedNames(admin.users, 'kgate-kgate-sim-broker-read-only'));
     expect(config['current-context']).toBe(admin['current-context']);
     // The admin entry still works against the sim cluster.
     expect((await kc(['get', 'namespace', 'apps', '-o', 'name'], first)).stdout.trim()).toBe('namespace/apps');
@@ -187,7 +188,7 @@ describe('kgate kubeconfig add', () => {
   });
 
   test('a missing grant is a usage error', async () => {
-    const r = await kgate(['kubeconfig', 'add', '--cluster', 'kgate-sim']);
+    const r = await kgate(['kubeconfig', 'add', '--cluster', 'kgate-sim-broker']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('No grant given');
   });
@@ -203,13 +204,13 @@ describe('kgate kubeconfig remove', () => {
     }
     const first = await kgate(['kubeconfig', 'remove', '--context', 'one', '--kubeconfig', file]);
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('Removed context one with user kgate-kgate-sim-operate from');
+    expect(first.stdout).toContain('Removed context one with user kgate-kgate-sim-broker-operate from');
     let config = await view(file);
     expect(sortedNames(config.contexts)).toEqual(sortedNames(admin.contexts, 'two'));
-    expect(sortedNames(config.clusters)).toEqual(sortedNames(admin.clusters, 'kgate-kgate-sim'));
+    expect(sortedNames(config.clusters)).toEqual(sortedNames(admin.clusters, 'kgate-kgate-sim-broker'));
 
     const second = await kgate(['kubeconfig', 'remove', '--context', 'two', '--kubeconfig', file]);
-    expect(second.stdout).toContain('Removed context two with user kgate-kgate-sim-read-only and cluster kgate-kgate-sim from');
+    expect(second.stdout).toContain('Removed context two with user kgate-kgate-sim-broker-read-only and cluster kgate-kgate-sim-broker from');
     config = await view(file);
     expect(config.contexts).toEqual(admin.contexts);
     expect(config.clusters).toEqual(admin.clusters);
@@ -245,8 +246,8 @@ describe('kgate logout --end-grants', () => {
     const r = await kgate(['logout', '--end-grants']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`Revoked active grant ${ids[0]} (operate on kgate-sim).`);
-    expect(r.stdout).toContain(`Revoked pending grant ${ids[1]} (deploy on kgate-sim).`);
+    expect(r.stdout).toContain(`Revoked active grant ${ids[0]} (operate on kgate-sim-broker).`);
+    expect(r.stdout).toContain(`Revoked pending grant ${ids[1]} (deploy on kgate-sim-broker).`);
     expect(r.stdout).toMatch(/Logged out ci-deployer at /);
     expect(await Promise.all(ids.map(grantState))).toEqual(['revoked', 'revoked']);
     const bindings = await kc(['get', 'rolebindings,clusterrolebindings', '-A', '-l', `kgate.dev/grant=${ids[0]}`, '-o', 'name'], world.kubeconfig);

@@ -34,7 +34,7 @@ it('the ci-deployer machine is offered read-only, operate and deploy, with what 
   expect(names(r)).toEqual(['read-only', 'operate', 'deploy']);
   const [readOnly, , deploy] = r.body.items;
   expect(readOnly).toEqual({
-    name: 'read-only', description: 'Read everything but Secrets, in every namespace.', clusters: ['kgate-sim'], access: { 'kgate-sim': 'gateway' }, clusterRole: 'view',
+    name: 'read-only', description: 'Read everything but Secrets, in every namespace.', clusters: ['kgate-sim', 'kgate-sim-broker'], access: { 'kgate-sim': 'gateway', 'kgate-sim-broker': 'broker' }, clusterRole: 'view',
     namespaces: ['*'], defaultTtlMs: 3_600_000, maxTtlMs: 8 * 3_600_000, reasonRequired: false, breakGlassOnly: false,
   });
   expect(deploy).toMatchObject({ clusterRole: 'edit', namespaces: ['apps'], approval: { groups: ['sre-leads'], count: 1 }, reasonRequired: false });
