@@ -14,7 +14,7 @@ const BENCHES: { name: string; title: string; file: string; flags?: string[] }[]
   { name: 'mask', title: 'Masking (src/mask): throughput and memory against the size of the body', file: 'mask.ts', flags: ['--expose-gc'] },
   { name: 'broker', title: 'Broker (src/broker): added latency of a small GET against the sim direct and kubectl proxy', file: 'broker.ts' },
   { name: 'exec', title: 'Broker exec relay (src/broker/exec): throughput of a 100 MB stdout stream', file: 'exec.ts' },
-  { name: 'credential', title: 'kubectl credential plugin (bin/credential.js): warm path against node -e 0', file: 'credential.ts' },
+  { name: 'credential', title: 'kubectl credential plugin (bin/credential.js): warm paths (broker and gateway contexts) against node -e 0', file: 'credential.ts' },
 ];
 
 const asked = process.argv.slice(2);

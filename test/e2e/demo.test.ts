@@ -74,7 +74,7 @@ it('shows the audit trail and verifies it', () => {
   expect(step('kgate audit search --grant')).toMatch(/delete\s+namespaces\s+staging\s+staging\s+deny/);
   expect(out).toMatch(/pods\/exec\s+prod\s+web\s+allow/);
   const verify = step('kgate audit verify');
-  expect(verify).toMatch(/^\s+[0-9a-f-]{36}\s+\d+\s+[\d-]+\s+ok$/m);
+  expect(verify).toMatch(/^\s+(gw\.)?[0-9a-f-]{36}\s+\d+\s+[\d-]+\s+ok, ended$/m);
   expect(verify).toMatch(/Audit trail intact: \d+ chained events in [1-9]\d* sessions?\./);
 });
 

@@ -9,11 +9,12 @@
  * kubectl process; a marker per credential and kubectl process (`served/<id>.<ppid>`, created
  * with O_EXCL) tells that second run apart, and it takes the cold path, which gets a fresh
  * credential. So a refused credential costs one failed request, never fifteen minutes of them.
+ *
+ * No node:crypto here: loading it costs more than the rest of the warm path. File names are an
+ * FNV-1a digest of the context, and each file repeats its context, so a collision is a miss.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../identity/store/atomic-file.js';
 import { EXPIRY_MARGIN_MS } from '../daemon/exec-credential.js';
 
 /** What a context's credential is for. */
@@ -42,10 +43,20 @@ export function contextCacheDir(stateDir: string): string {
   return join(stateDir, 'gateway-credentials');
 }
 
-/** A stable file-name-safe digest of `key`. */
+function keyText(key: ContextKey): string {
+  return JSON.stringify([key.server.replace(/\/+$/, ''), key.cluster, key.template, [...key.namespaces].sort()]);
+}
+
+function fnv1a(text: string, seed: number): string {
+  let hash = seed;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, '0');
+}
+
+/** A stable file-name-safe digest of `key` (not a secret, not collision-proof: files repeat their key). */
 export function contextKeyDigest(key: ContextKey): string {
-  const text = JSON.stringify([key.server.replace(/\/+$/, ''), key.cluster, key.template, [...key.namespaces].sort()]);
-  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 32);
+  const text = keyText(key);
+  return fnv1a(text, 0x811c9dc5) + fnv1a(text, 0x050c5d1f);
 }
 
 function fileOf(stateDir: string, key: ContextKey): string {
@@ -58,15 +69,16 @@ function markerOf(stateDir: string, credentialId: string, parent: number): strin
 
 /** The cached credential for `key`, if a well-formed one is there (expired or not). */
 export async function readCachedCredential(stateDir: string, key: ContextKey): Promise<CachedGatewayCredential | undefined> {
-  let value: Partial<CachedGatewayCredential>;
+  let value: Partial<CachedGatewayCredential> & { key?: unknown };
   try {
-    value = JSON.parse(await readFile(fileOf(stateDir, key), 'utf8')) as Partial<CachedGatewayCredential>;
+    value = JSON.parse(await readFile(fileOf(stateDir, key), 'utf8')) as typeof value;
   } catch {
     return undefined;
   }
+  if (value.key !== keyText(key)) return undefined;
   const ok = typeof value.id === 'string' && SAFE_ID.test(value.id) && typeof value.token === 'string' && value.token !== '' &&
     typeof value.grant === 'string' && typeof value.cluster === 'string' && typeof value.expiresAt === 'number';
-  return ok ? (value as CachedGatewayCredential) : undefined;
+  return ok ? { id: value.id!, token: value.token!, grant: value.grant!, cluster: value.cluster!, expiresAt: value.expiresAt! } : undefined;
 }
 
 /** Whether `credential` has more than the plugin's expiry margin left. */
@@ -102,11 +114,31 @@ export async function wasServed(stateDir: string, credentialId: string, parent: 
 export async function writeCachedCredential(stateDir: string, key: ContextKey, credential: CachedGatewayCredential): Promise<void> {
   if (!SAFE_ID.test(credential.id)) throw new Error('The gateway credential id is not a plain identifier');
   const previous = await readCachedCredential(stateDir, key);
-  await writeFileAtomic(fileOf(stateDir, key), JSON.stringify(credential), 0o600);
+  await writeAtomic(fileOf(stateDir, key), JSON.stringify({ ...credential, key: keyText(key) }));
   if (!previous || previous.id === credential.id) return;
   const served = join(contextCacheDir(stateDir), 'served');
   const names = await readdir(served).catch(() => [] as string[]);
   await Promise.all(names.filter((n) => n.startsWith(`${previous.id}.`)).map((n) => rm(join(served, n), { force: true })));
+}
+
+/** Writes a private temp file (O_EXCL), syncs it and renames it over `path`: readers see old or new, never part. */
+async function writeAtomic(path: string, data: string): Promise<void> {
+  const dir = join(path, '..');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const temp = `${path}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`;
+  try {
+    const handle = await open(temp, 'wx', 0o600);
+    try {
+      await handle.writeFile(data, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
 }
 
 /** Every cached credential (for revocation), then the cache removed. */

@@ -25,6 +25,7 @@ let server: SimPolicyServer;
 let client: PolicyClient;
 let box: Sandbox;
 let principal: string;
+let grant: string;
 
 beforeAll(async () => {
   world = await startSimWorld({ sampleWorkloads: false });
@@ -33,6 +34,8 @@ beforeAll(async () => {
   const token = await machineToken(world, 'ci-deployer');
   client = new PolicyClient({ server: server.url, token: async () => token, ca: world.tls.ca.cert });
   principal = `${world.idp.issuer}#ci-deployer`;
+  // Clients ship events only for their own grants on broker-mode clusters.
+  grant = (await client.requestGrant({ cluster: server.env.KGATE_BROKER_CLUSTER, grant: 'read-only', reason: 'audit tools' })).id;
   const login = await kgate(['login']);
   expect(login).toMatchObject({ code: 0 });
 });
@@ -62,7 +65,7 @@ function brokerSession(n: number): { session: string; events: AuditEvent[] } {
     auditID: randomUUID(), stage: 'ResponseComplete', requestURI: `/api/v1/namespaces/staging/pods/web-${i}`, verb: 'get',
     user: { username: 'kgate:grant-gaudit', groups: ['system:authenticated'] }, objectRef: { resource: 'pods', namespace: 'staging', name: `web-${i}`, apiVersion: 'v1' },
     responseStatus: { code: 200 }, requestReceivedAt: start + i * 1000, stageAt: start + i * 1000 + 0.5,
-    kgate: { principal, principalType: 'workload', issuer: world.idp.issuer, cluster: world.clusterName, decision: 'allow' },
+    kgate: { principal, principalType: 'workload', issuer: world.idp.issuer, cluster: server.env.KGATE_BROKER_CLUSTER, grant, decision: 'allow' },
   })));
   return { session, events };
 }
@@ -86,7 +89,7 @@ it('verify passes an intact chain, then reports a deleted and an edited event an
   const intact = await kgate(['audit', 'verify', '--session', session]);
   expect(intact.stderr).toBe('');
   expect(intact.code).toBe(0);
-  expect(intact.stdout).toMatch(new RegExp(`^${session}\\s+6\\s+1-6\\s+ok$`, 'm'));
+  expect(intact.stdout).toMatch(new RegExp(`^${session}\\s+6\\s+1-6\\s+ok, open \\(no end marker yet\\)$`, 'm'));
   expect(intact.stdout).toContain('Audit trail intact: 6 chained events in 1 session.');
   expect(intact.stdout).not.toContain(other.session);
 
@@ -131,14 +134,14 @@ it('replay plays an uploaded recording; a corrupted one is refused with one clea
   }
   recorder.close();
   // Stored as the gateway stores one (clients upload only their own broker-mode grants' recordings).
-  await server.store.putRecording(id, { contentType: 'application/x-asciicast' }, Buffer.from(cast));
+  await server.store.putRecording(id, { contentType: 'application/x-asciicast', principal }, Buffer.from(cast));
 
   const played = await kgate(['audit', 'replay', id, '--speed', '100']);
   expect(played.stderr).toBe('');
   expect(played).toMatchObject({ code: 0, stdout: '$ cat /etc/motd\r\nkgate replay works ✓\r\n$ exit\r\n' });
 
   const corrupt = randomUUID();
-  await server.store.putRecording(corrupt, { contentType: 'application/x-asciicast' }, Buffer.from(`${cast.split('\n').slice(0, 2).join('\n')}\n[3.0, "o", "half a li`));
+  await server.store.putRecording(corrupt, { contentType: 'application/x-asciicast', principal }, Buffer.from(`${cast.split('\n').slice(0, 2).join('\n')}\n[3.0, "o", "half a li`));
   const refused = await kgate(['audit', 'replay', corrupt]);
   expect(refused.code).toBe(1);
   expect(refused.stdout).toBe('');

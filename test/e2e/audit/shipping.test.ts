@@ -61,25 +61,30 @@ function brokerSession(grant: string) {
       user: { username: `kgate:grant-${grant}`, groups: ['system:authenticated'] }, sourceIPs: ['127.0.0.1'], userAgent: 'kubectl/v1.32.4 (linux/amd64)',
       objectRef: { resource: 'pods', namespace: 'staging', name, apiVersion: 'v1' }, responseStatus: { code: 200 },
       requestReceivedAt: now, stageAt: now + 0.25,
-      kgate: { principal, principalType: 'workload', issuer: world.idp.issuer, grant, cluster: 'kgate-sim', decision: 'allow' },
+      kgate: { principal, principalType: 'workload', issuer: world.idp.issuer, grant, cluster: 'kgate-sim-broker', decision: 'allow' },
     }));
   };
 }
 
-/** Every event the service holds for `grant`, following the cursor. */
+/** A fresh grant of the caller's on the broker-mode cluster: clients ship events only for such grants. */
+async function brokerGrant(): Promise<string> {
+  return (await client.requestGrant({ cluster: 'kgate-sim-broker', grant: 'read-only', reason: 'shipping test' })).id;
+}
+
+/** Every chained (broker) event the service holds for `grant`, following the cursor; the service's own are left out. */
 async function storedEvents(grant: string): Promise<AuditEvent[]> {
   const items: AuditEvent[] = [];
   let cursor: string | undefined;
   do {
     const page = await client.searchAudit({ grant, limit: 1000, ...(cursor ? { cursor } : {}) });
-    items.push(...(page.items as unknown as AuditEvent[]));
+    items.push(...(page.items as unknown as AuditEvent[]).filter((e) => e.annotations?.['kgate.dev/session']));
     cursor = page.next;
   } while (cursor);
   return items;
 }
 
 it('ships exactly once even when the service is down while events are appended and returns later', async () => {
-  const grant = `gaudit${Date.now().toString(36)}`;
+  const grant = await brokerGrant();
   const event = brokerSession(grant);
   const spool = openSpool(join(scratch, 'down', 'audit-spool.db'), { maxBytes: 1 << 20, maxEvents: 1000 });
   const logs: string[] = [];
@@ -130,7 +135,7 @@ it('ships exactly once even when the service is down while events are appended a
 });
 
 it('a full spool refuses with SpoolFullError until shipping makes room', async () => {
-  const grant = `gfull${Date.now().toString(36)}`;
+  const grant = await brokerGrant();
   const event = brokerSession(grant);
   const spool = openSpool(join(scratch, 'full', 'audit-spool.db'), { maxBytes: 1 << 20, maxEvents: 3 });
   for (let i = 0; i < 3; i += 1) await spool.append(event('get', `p${i}`));
@@ -150,7 +155,7 @@ it('a full spool refuses with SpoolFullError until shipping makes room', async (
 });
 
 it('every append the writer saw complete survives kill -9, and then ships exactly once', async () => {
-  const grant = `gkill${Date.now().toString(36)}`;
+  const grant = await brokerGrant();
   const path = join(scratch, 'kill', 'audit-spool.db');
   const child = spawn(process.execPath, ['--import', 'tsx', WRITER, path, grant, principal], { stdio: ['ignore', 'pipe', 'pipe'] });
   const acknowledged: string[] = [];

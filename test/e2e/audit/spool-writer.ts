@@ -18,7 +18,7 @@ function next() {
     auditID: randomUUID(), stage: 'ResponseComplete', requestURI: '/api/v1/namespaces/staging/pods', verb: 'list',
     user: { username: 'kgate:ci-deployer' }, objectRef: { resource: 'pods', namespace: 'staging', apiVersion: 'v1' },
     responseStatus: { code: 200 }, requestReceivedAt: now, stageAt: now,
-    kgate: { principal, principalType: 'workload', issuer: principal.split('#')[0]!, decision: 'allow', grant: session, cluster: 'kgate-sim' },
+    kgate: { principal, principalType: 'workload', issuer: principal.split('#')[0]!, decision: 'allow', grant: session, cluster: 'kgate-sim-broker' },
   }));
 }
 

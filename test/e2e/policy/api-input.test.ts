@@ -133,12 +133,17 @@ describe('long-poll', () => {
   });
 });
 
+/** A grant of ci-deployer's on the (broker-mode) test cluster: clients may ingest events and recordings only for such grants. */
+let brokerGrant = '';
+const brokerGrantOf = async () => (brokerGrant ||= (await ci<GrantView>('POST', '/v1/grants', { cluster: 'kgate-sim', grant: 'read-only', reason: 'ingest tests' })).body.id);
+
 describe('audit', () => {
+  beforeAll(brokerGrantOf);
   const event = (id: string, verb: string, time: string, principal = `${world.idp.issuer}#ci-deployer`) => ({
     kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: id, stage: 'ResponseComplete', verb,
     requestURI: '/api/v1/namespaces/prod/pods', objectRef: { resource: 'pods', namespace: 'prod', apiVersion: 'v1' },
     user: { username: 'kgate:grant-x' }, requestReceivedTimestamp: time, stageTimestamp: time,
-    annotations: { 'kgate.dev/principal': principal, 'kgate.dev/cluster': 'kgate-sim', 'kgate.dev/decision': 'allow', 'kgate.dev/grant': 'gaaaaaaaaaaaaaaa' },
+    annotations: { 'kgate.dev/principal': principal, 'kgate.dev/cluster': 'kgate-sim', 'kgate.dev/decision': 'allow', 'kgate.dev/grant': brokerGrant },
   });
 
   it('stores a batch sent twice once, and finds it with filters and a cursor', async () => {
@@ -150,15 +155,15 @@ describe('audit', () => {
     expect(await ci('POST', '/v1/audit/events', { events: batch })).toMatchObject({ status: 200, body: { accepted: 3, duplicates: 0 } });
     expect(await ci('POST', '/v1/audit/events', { events: batch })).toMatchObject({ status: 200, body: { accepted: 0, duplicates: 3 } });
     // carol approves grants, so she may search everyone's events.
-    const all = await carol<{ items: { auditID: string }[]; next?: string }>('GET', '/v1/audit/events?grant=gaaaaaaaaaaaaaaa&limit=2');
+    const all = await carol<{ items: { auditID: string }[]; next?: string }>('GET', `/v1/audit/events?grant=${brokerGrant}&from=2030-01-01T00:00:00Z&limit=2`);
     expect(all.body.items.map((e) => e.auditID)).toEqual(['11111111-0000-4000-8000-000000000003', '11111111-0000-4000-8000-000000000002']);
-    const rest = await carol<{ items: { auditID: string }[]; next?: string }>('GET', `/v1/audit/events?grant=gaaaaaaaaaaaaaaa&limit=2&cursor=${all.body.next}`);
+    const rest = await carol<{ items: { auditID: string }[]; next?: string }>('GET', `/v1/audit/events?grant=${brokerGrant}&from=2030-01-01T00:00:00Z&limit=2&cursor=${all.body.next}`);
     expect(rest.body).toEqual({ items: [expect.objectContaining({ auditID: '11111111-0000-4000-8000-000000000001' })] });
     const deletes = await carol<{ items: { auditID: string }[] }>('GET', '/v1/audit/events?verb=delete&namespace=prod&resource=pods&cluster=kgate-sim&decision=allow&from=2030-01-01T00:00:00Z&to=2030-01-02T00:00:00Z');
     expect(deletes.body.items.map((e) => e.auditID)).toEqual(['11111111-0000-4000-8000-000000000003']);
     // bob governs nothing: he sees only his own events, and may not ask for someone else's.
     expect(await bob('GET', '/v1/audit/events?principal=someone')).toMatchObject({ status: 403 });
-    expect((await bob<{ items: unknown[] }>('GET', '/v1/audit/events?grant=gaaaaaaaaaaaaaaa')).body.items).toEqual([]);
+    expect((await bob<{ items: unknown[] }>('GET', `/v1/audit/events?grant=${brokerGrant}`)).body.items).toEqual([]);
   });
 
   it('refuses events that name another principal, storing none of the batch', async () => {
@@ -189,8 +194,9 @@ describe('audit', () => {
 
 describe('recordings and rules', () => {
   it('uploads and downloads an exec recording; others may not read it', async () => {
+    const grant = await brokerGrantOf();
     const cast = '{"version": 2, "width": 80, "height": 24}\n[0.1, "o", "hello\\r\\n"]\n';
-    const put = await ci('PUT', '/v1/recordings/rec-1', cast, { 'content-type': 'application/x-asciicast' });
+    const put = await ci('PUT', `/v1/recordings/rec-1?grant=${grant}`, cast, { 'content-type': 'application/x-asciicast' });
     expect(put).toMatchObject({ status: 201, body: { id: 'rec-1', size: cast.length, contentType: 'application/x-asciicast' } });
     const got = await ci('GET', '/v1/recordings/rec-1');
     expect(got.status).toBe(200);

@@ -43,7 +43,7 @@ describe('kgate policy (built CLI)', () => {
 
   it('validates the sample policy: exit 0 and a one-line summary', async () => {
     const run = await kgate(['policy', 'validate', SAMPLE_POLICY]);
-    expect(run).toEqual({ code: 0, stdout: 'policy ok: 1 cluster, 2 issuers, 4 grants, 2 rules\n', stderr: '' });
+    expect(run).toEqual({ code: 0, stdout: 'policy ok: 2 clusters, 2 issuers, 4 grants, 2 rules\n', stderr: '' });
   });
 
   it('reports each issue of a broken file as file:line:col field: message and exits 2', async () => {

@@ -40,13 +40,14 @@ function kgate(args: string[], env: Record<string, string | undefined>): Promise
 
 it('a machine with the sim env logs in, gets read-only at once, and reads with kubectl', async () => {
   const home = mkdtempSync(join(tmpdir(), 'kgate-sample-'));
-  const env = { PATH: process.env.PATH, HOME: home, KGATE_STATE_DIR: join(home, 'state'), KGATE_CONFIG_DIR: join(home, 'config'), KGATE_TOKEN_STORAGE: 'file', ...world.env, ...server.env };
+  const env = { PATH: process.env.PATH, HOME: home, KGATE_STATE_DIR: join(home, 'state'), KGATE_CONFIG_DIR: join(home, 'config'), KGATE_TOKEN_STORAGE: 'file', ...world.env, ...server.env, KGATE_CLUSTER: server.env.KGATE_BROKER_CLUSTER };
+  // The broker-mode entry: this test takes the grant's own cluster credential, which a gateway cluster never hands out.
   const login = await kgate(['login', '--client-credentials'], env);
   expect(login.code).toBe(0);
   const requested = await kgate(['grants', 'request', '--grant', 'read-only', '--json'], env);
   expect(requested.code).toBe(0);
   const grant = (JSON.parse(requested.stdout) as { result: GrantView }).result;
-  expect(grant).toMatchObject({ state: 'active', cluster: 'kgate-sim', clusterRole: 'view', principal: { subject: 'ci-deployer', type: 'workload' } });
+  expect(grant).toMatchObject({ state: 'active', cluster: 'kgate-sim-broker', clusterRole: 'view', principal: { subject: 'ci-deployer', type: 'workload' } });
 
   const api = apiAs(world, server.url, await machineToken(world, 'ci-deployer'));
   const credential = (await api<ClusterCredential>('POST', `/v1/grants/${grant.id}/credentials`, {})).body;
@@ -55,5 +56,5 @@ it('a machine with the sim env logs in, gets read-only at once, and reads with k
 
   const deploy = await kgate(['grants', 'request', '--grant', 'deploy', '--reason', 'ship it'], env);
   expect(deploy.code).toBe(5);
-  expect(deploy.stdout).toMatch(/is pending approval \S+: needs 1 approval from sre-leads \(ClusterRole edit in namespace apps of kgate-sim\)/);
+  expect(deploy.stdout).toMatch(/is pending approval \S+: needs 1 approval from sre-leads \(ClusterRole edit in namespace apps of kgate-sim-broker\)/);
 });
