@@ -1,6 +1,6 @@
 /**
  * The broker's audit event: an `audit.k8s.io/v1` `Event` exactly as kube-apiserver writes it
- * (apiserver pkg/apis/audit/v1/types.go, filled as in pkg/audit/request.go, research §8), so SIEM
+ * (apiserver pkg/apis/audit/v1/types.go, filled as in pkg/audit/request.go, docs/k8s-protocol.md §8), so SIEM
  * parsers and Falco read it unchanged, with kgate's own facts in `annotations["kgate.dev/…"]`.
  * Properties are created in the Go structs' field order, so the JSON reads like the apiserver's.
  */
@@ -129,7 +129,7 @@ const USER_AGENT_TRUNCATED = '...TRUNCATED';
 
 /**
  * Resources whose bodies are never logged: the standard audit policy logs them at Metadata only
- * because their bodies carry credentials (kubernetes/website audit-policy.yaml, research §8).
+ * because their bodies carry credentials (kubernetes/website audit-policy.yaml, docs/k8s-protocol.md §8).
  */
 const METADATA_ONLY = new Set(['secrets', 'configmaps', 'tokenreviews', 'tokenrequests', 'serviceaccounts/token']);
 

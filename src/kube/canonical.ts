@@ -1,5 +1,5 @@
 /**
- * Canonicalisation of a request line (research/k8s-protocol.md §1.3): refuse every target that Go's
+ * Canonicalisation of a request line (docs/k8s-protocol.md §1.3): refuse every target that Go's
  * apiserver and a JavaScript parser could read differently, validate the parts the policy decides
  * on, and re-serialise. The canonical `url` is the only thing forwarded upstream, so the resource
  * the policy saw is the resource the apiserver serves.
@@ -156,7 +156,7 @@ function serializePath(segments: readonly string[], trailingSlash: boolean): str
 }
 
 /**
- * Canonicalises a method and raw request-target (`req.url`). Refuses what research §1.3 lists:
+ * Canonicalises a method and raw request-target (`req.url`). Refuses what docs/k8s-protocol.md §1.3 lists:
  * non-origin-form targets, `#`, `\`, control and non-ASCII characters, `;`, `%` outside a proxy
  * path, empty and dot segments, more than one trailing slash, unknown or lowercase methods,
  * duplicated security-relevant query keys, malformed escapes and over-long targets; validates

@@ -1,5 +1,5 @@
 /**
- * The remotecommand WebSocket channel protocol of exec and attach (research §5.3): binary
+ * The remotecommand WebSocket channel protocol of exec and attach (docs/k8s-protocol.md §5.3): binary
  * protocols (`v5.channel.k8s.io`, `v4.channel.k8s.io`, `channel.k8s.io`) carry one channel byte
  * plus the raw payload; base64 protocols (`v4.base64.channel.k8s.io`, `base64.channel.k8s.io`)
  * carry text frames of an ASCII channel digit plus standard base64. Only v5 has the CLOSE channel.

@@ -1,5 +1,5 @@
 /**
- * Request header hygiene for the upstream request (research §1.3 "Header hygiene", §12.2): an
+ * Request header hygiene for the upstream request (docs/k8s-protocol.md §1.3 "Header hygiene", §12.2): an
  * allowlist, so identity-bearing headers (Authorization, Impersonate-*, X-Remote-*, Audit-Id,
  * Proxy-*), cookies, hop-by-hop headers and Accept-Encoding (the broker owns compression) never
  * reach the apiserver. The broker adds its own Authorization and Audit-Id afterwards.

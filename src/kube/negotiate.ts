@@ -1,5 +1,5 @@
 /**
- * Content negotiation for a masking proxy (research §3): the broker can only read and mask JSON, so
+ * Content negotiation for a masking proxy (docs/k8s-protocol.md §3): the broker can only read and mask JSON, so
  * it asks the apiserver for JSON while keeping the conversion target (`as`/`g`/`v`: Table,
  * PartialObjectMetadata, aggregated discovery) the client wanted. Clients decode by the response
  * Content-Type, so this is transparent to kubectl, client-go and client-node.

@@ -1,7 +1,7 @@
 /**
  * Decoding of the protobuf request bodies the broker must read to decide: SelfSubjectAccessReview
  * and SelfSubjectRulesReview, which kubectl ≥ 1.32 and client-go ≥ 0.32 typed clients send as
- * `application/vnd.kubernetes.protobuf` (research §3). The body is the `k8s\0` magic followed by a
+ * `application/vnd.kubernetes.protobuf` (docs/k8s-protocol.md §3). The body is the `k8s\0` magic followed by a
  * runtime.Unknown{typeMeta, raw, contentEncoding, contentType} whose `raw` is the typed message.
  * The result is the JSON the same client would have sent, shaped like Go's encoding/json output
  * (field order, omitempty, `creationTimestamp: null`). Any other type is reported unsupported.

@@ -1,6 +1,6 @@
 /**
  * RequestInfo: the authorization attributes the apiserver derives from a URL
- * (apiserver pkg/endpoints/request/requestinfo.go `NewRequestInfo`, research §1.1), computed from a
+ * (apiserver pkg/endpoints/request/requestinfo.go `NewRequestInfo`, docs/k8s-protocol.md §1.1), computed from a
  * canonical request so that the policy decides on exactly what the apiserver will authorize.
  */
 import type { CanonicalRequest } from './canonical.js';

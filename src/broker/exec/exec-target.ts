@@ -1,6 +1,6 @@
 /**
  * What an exec or attach request asks for, read from the canonical URL the broker forwards
- * (research §5.1: repeated `command`, `container`, and the stdin/stdout/stderr/tty flags).
+ * (docs/k8s-protocol.md §5.1: repeated `command`, `container`, and the stdin/stdout/stderr/tty flags).
  */
 
 /** The session facts audit and recording need. */

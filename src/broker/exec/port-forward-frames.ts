@@ -1,5 +1,5 @@
 /**
- * The port-forward WebSocket channel protocol, kept pure (research §5.4; kubelet
+ * The port-forward WebSocket channel protocol, kept pure (docs/k8s-protocol.md §5.4; kubelet
  * portforward/websocket.go): for requested port i, channel 2i carries data both ways and channel
  * 2i+1 error text from the apiserver; the first message the apiserver sends on each channel starts
  * with the port as 2 bytes little-endian. Framing is exec's (one channel byte, or a channel digit

@@ -1,5 +1,5 @@
 /**
- * The broker's exec/attach relay (research §5.5): the client's WebSocket is terminated here and a
+ * The broker's exec/attach relay (docs/k8s-protocol.md §5.5): the client's WebSocket is terminated here and a
  * new one is opened to the apiserver with the grant's credential, so every frame is decoded,
  * output is masked before anyone sees or records it, and the session is summarised for audit.
  *

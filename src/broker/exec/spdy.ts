@@ -1,6 +1,6 @@
 /**
  * Streaming upgrades the relays cannot decode, refused the same way on every transport
- * (research §5.2, §5.4, §12.5). kubectl falls back from WebSocket to SPDY on any upgrade failure,
+ * (docs/k8s-protocol.md §5.2, §5.4, §12.5). kubectl falls back from WebSocket to SPDY on any upgrade failure,
  * so allowing SPDY where WebSocket is recorded would be a bypass of masking, recording and audit:
  *
  * - SPDY/3.1 exec and attach (`POST` with `Upgrade: SPDY/3.1` or `X-Stream-Protocol-Version`) are

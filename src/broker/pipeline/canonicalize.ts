@@ -1,5 +1,5 @@
 /**
- * Stage 1: the request line gets one meaning (research §1.3). Only the canonical URL travels
+ * Stage 1: the request line gets one meaning (docs/k8s-protocol.md §1.3). Only the canonical URL travels
  * further; a target two parsers could read differently is refused with 400.
  */
 import { canonicalizeRequest, type CanonicalRequest } from '../../kube/canonical.js';

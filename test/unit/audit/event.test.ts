@@ -29,7 +29,7 @@ function input(over: Partial<AuditEventInput> = {}): AuditEventInput {
 }
 
 describe('buildAuditEvent', () => {
-  test('is shaped like the apiserver event of research §8, field for field and in Go field order', () => {
+  test('is shaped like the apiserver event of docs/k8s-protocol.md §8, field for field and in Go field order', () => {
     const event = buildAuditEvent(input({ annotations: { 'authorization.k8s.io/decision': 'allow', 'authorization.k8s.io/reason': '' } }));
     const apiserver = JSON.parse(`{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"5f0c2e3a-8d3b-4b6e-9a41-0c1d2e3f4a5b","stage":"ResponseComplete",
       "requestURI":"/api/v1/namespaces/default/pods?limit=500","verb":"list",

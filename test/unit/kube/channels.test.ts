@@ -100,7 +100,7 @@ describe('parseExitStatus', () => {
     expect(parseExitStatus(JSON.stringify(internalErrorStatus('container not found')))).toEqual({ ok: true, exitCode: 1, message: 'Internal error occurred: container not found' });
   });
 
-  test('the research §5.3 example', () => {
+  test('the docs/k8s-protocol.md §5.3 example', () => {
     const status = '{"metadata":{},"status":"Failure","message":"command terminated with non-zero exit code: …","reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":"2"}]}}';
     expect(parseExitStatus(status)).toMatchObject({ ok: true, exitCode: 2 });
   });

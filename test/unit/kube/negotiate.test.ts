@@ -4,7 +4,7 @@ import { negotiate, isMetaTarget } from '../../sim/kube/respond.js';
 
 describe('rewriteAccept', () => {
   test.each([
-    // kubectl human-readable get (research §2.3): Table clauses keep as/v/g.
+    // kubectl human-readable get (docs/k8s-protocol.md §2.3): Table clauses keep as/v/g.
     [
       'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json',
       'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json',

@@ -14,7 +14,7 @@ function info(method: string, target: string, isUpgrade = false): RequestInfo {
 
 type Expected = { verb: string; ns?: string; resource?: string; sub?: string; name?: string; group?: string; resourceRequest?: boolean };
 
-// research/k8s-protocol.md §1.1 worked examples, with the values the Go resolver produces.
+// docs/k8s-protocol.md §1.1 worked examples, with the values the Go resolver produces.
 const rows: [string, string, Expected][] = [
   ['GET', '/api/v1/namespaces/default/pods', { verb: 'list', ns: 'default', resource: 'pods' }],
   ['GET', '/api/v1/namespaces/default/pods?watch=1', { verb: 'watch', ns: 'default', resource: 'pods' }],

@@ -13,7 +13,7 @@ function info(method: string, target: string): RequestInfo {
 }
 
 describe('Status bodies match the apiserver byte for byte', () => {
-  // The literal bodies below are what kube-apiserver sends (research §7; apimachinery errors.NewForbidden,
+  // The literal bodies below are what kube-apiserver sends (docs/k8s-protocol.md §7; apimachinery errors.NewForbidden,
   // NewNotFound, NewUnauthorized, NewGenericServerResponse), including json.Encoder's trailing newline.
   test('forbidden in a namespace, with the broker rule message appended', () => {
     const response = forbidden(info('GET', '/api/v1/namespaces/default/pods/x'), 'u', '');

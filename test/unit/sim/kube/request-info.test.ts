@@ -3,7 +3,7 @@ import { StatusError } from '../../../sim/kube/types.js';
 
 type Row = [method: string, target: string, expected: { verb: string; ns?: string; resource?: string; sub?: string; name?: string; group?: string; resourceRequest?: boolean }];
 
-// §1.1 worked examples and §1.3 parser differentials of research/k8s-protocol.md.
+// §1.1 worked examples and §1.3 parser differentials of docs/k8s-protocol.md.
 const rows: Row[] = [
   ['GET', '/api/v1/namespaces/default/pods', { verb: 'list', ns: 'default', resource: 'pods' }],
   ['GET', '/api/v1/namespaces/default/pods?watch=1', { verb: 'watch', ns: 'default', resource: 'pods' }],
