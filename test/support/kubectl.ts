@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { scratchDir } from './scratch.js';
 
 const run = promisify(execFile);
 
@@ -92,7 +93,7 @@ export interface KubeconfigUser {
 
 /** Writes a kubeconfig (0600) for one cluster and user into a fresh temp directory; returns its path. */
 export function writeKubeconfig(opts: { server: string; caFile: string; user: KubeconfigUser; namespace?: string }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kgate-kubeconfig-'));
+  const dir = scratchDir('kgate-kubeconfig-');
   const path = join(dir, 'config');
   const user = opts.user.exec
     ? { exec: { apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Never', ...opts.user.exec } }

@@ -16,6 +16,7 @@ import { DETECTOR_NAMES } from '../../../src/mask/index.js';
 import type { GuardrailRule } from '../../../src/policy/types.js';
 import { startSimWorld, type SimWorld } from '../../sim/world.js';
 import { kubectl, kubectlBinary } from '../../support/kubectl.js';
+import { scratchDir } from '../../support/scratch.js';
 
 const SESSION = 'session-token-for-pipeline-test';
 const SECRET_PLAINTEXTS = ['prod-S3cr3t-pa55word', 'staging-S3cr3t-pa55word', 'app-prod', 'app-staging', 'watch-pa55-value'];
@@ -90,7 +91,7 @@ test('a single secret carries the masking Warning', async () => {
 
 test('a watch on secrets shows a new secret masked', async () => {
   const binary = (await kubectlBinary()).path;
-  const child = spawn(binary, ['get', 'secret', '-n', 'staging', '-w', '-o', 'json'], { env: { ...process.env, KUBECONFIG: session.path, KUBECACHEDIR: await mkdtemp(join(tmpdir(), 'kgate-kc-')) } });
+  const child = spawn(binary, ['get', 'secret', '-n', 'staging', '-w', '-o', 'json'], { env: { ...process.env, KUBECONFIG: session.path, KUBECACHEDIR: scratchDir('kgate-kc-') } });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));

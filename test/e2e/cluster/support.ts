@@ -4,13 +4,13 @@
  * sim's IAM user, mapped by an access entry to `kgate-server` with RBAC to manage grant bindings)
  * comes with the world.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterLog } from '../../../src/cluster/index.js';
 import type { ClusterCredential, Grant } from '../../../src/policy/types.js';
 import type { SimWorld } from '../../sim/world.js';
 import { kubectl, writeKubeconfig, type KubectlResult } from '../../support/kubectl.js';
+import { scratchDir } from '../../support/scratch.js';
 
 /** kubectl as the sim's admin. */
 export function admin(world: SimWorld, args: string[], input?: string): Promise<KubectlResult> {
@@ -19,7 +19,7 @@ export function admin(world: SimWorld, args: string[], input?: string): Promise<
 
 /** A kubeconfig file for a minted credential. */
 export function kubeconfigFor(credential: ClusterCredential): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kgate-cluster-cred-'));
+  const dir = scratchDir('kgate-cluster-cred-');
   const caFile = join(dir, 'ca.crt');
   writeFileSync(caFile, Buffer.from(credential.caData, 'base64'));
   return writeKubeconfig({ server: credential.server, caFile, user: { token: credential.token } });

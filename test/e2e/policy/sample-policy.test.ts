@@ -6,8 +6,6 @@
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GrantView } from '../../../src/policy/server/api.js';
 import type { ClusterCredential } from '../../../src/policy/types.js';
@@ -15,6 +13,7 @@ import { startSimPolicyServer, type SimPolicyServer } from '../../sim/policy-ser
 import { startSimWorld, type SimWorld } from '../../sim/world.js';
 import { KGATE_BIN } from './server-process.js';
 import { apiAs, kubectlWith, machineToken } from './support.js';
+import { scratchDir } from '../../support/scratch.js';
 
 let world: SimWorld;
 let server: SimPolicyServer;
@@ -39,7 +38,7 @@ function kgate(args: string[], env: Record<string, string | undefined>): Promise
 }
 
 it('a machine with the sim env logs in, gets read-only at once, and reads with kubectl', async () => {
-  const home = mkdtempSync(join(tmpdir(), 'kgate-sample-'));
+  const home = scratchDir('kgate-sample-');
   const env = { PATH: process.env.PATH, HOME: home, KGATE_STATE_DIR: join(home, 'state'), KGATE_CONFIG_DIR: join(home, 'config'), KGATE_TOKEN_STORAGE: 'file', ...world.env, ...server.env, KGATE_CLUSTER: server.env.KGATE_BROKER_CLUSTER };
   // The broker-mode entry: this test takes the grant's own cluster credential, which a gateway cluster never hands out.
   const login = await kgate(['login', '--client-credentials'], env);

@@ -3,12 +3,12 @@
  * kill it: start, read the URL from its log, stop with a signal.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serverProcessEnv } from '../../sim/policy-server.js';
 import type { SimWorld } from '../../sim/world.js';
+import { scratchDir } from '../../support/scratch.js';
 
 export const KGATE_BIN = join(dirname(fileURLToPath(import.meta.url)), '../../../bin/run.js');
 
@@ -22,7 +22,7 @@ export interface ServerProcess {
 
 /** Starts `kgate server --config policyFile --data-dir dataDir` over HTTPS with the sim's certificate. */
 export async function startServerProcess(world: SimWorld, policyFile: string, dataDir: string): Promise<ServerProcess> {
-  const dir = mkdtempSync(join(tmpdir(), 'kgate-server-tls-'));
+  const dir = scratchDir('kgate-server-tls-');
   writeFileSync(join(dir, 'tls.crt'), world.tls.server.cert);
   writeFileSync(join(dir, 'tls.key'), world.tls.server.key, { mode: 0o600 });
   const child = spawn(process.execPath, [KGATE_BIN, 'server', '--config', policyFile, '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--tls-cert', join(dir, 'tls.crt'), '--tls-key', join(dir, 'tls.key')], {

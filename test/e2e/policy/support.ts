@@ -3,8 +3,7 @@
  * machines, the device flow completed by the person driver for people), raw API calls that expose
  * status codes, and the real kubectl with a minted credential.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as client from 'openid-client';
@@ -14,6 +13,7 @@ import { approveDevice } from '../../sim/idp/person.js';
 import type { MachineName, PersonName } from '../../sim/idp/provider.js';
 import type { SimWorld } from '../../sim/world.js';
 import { kubectl, writeKubeconfig, type KubectlResult } from '../../support/kubectl.js';
+import { scratchDir } from '../../support/scratch.js';
 
 export const TEST_POLICY = join(dirname(fileURLToPath(import.meta.url)), 'test-policy.yaml');
 
@@ -71,7 +71,7 @@ export function apiAs(world: SimWorld, base: string, token: string | undefined) 
 
 /** kubectl with a credential the service minted. */
 export function kubectlWith(credential: ClusterCredential, args: string[]): Promise<KubectlResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'kgate-policy-cred-'));
+  const dir = scratchDir('kgate-policy-cred-');
   const caFile = join(dir, 'ca.crt');
   writeFileSync(caFile, Buffer.from(credential.caData, 'base64'));
   return kubectl(args, { kubeconfig: writeKubeconfig({ server: credential.server, caFile, user: { token: credential.token } }) });

@@ -17,6 +17,7 @@ import { MemoryStore } from '../../sim/kube/store.js';
 import { seedCluster } from '../../sim/kube/seed.js';
 import { createSimTls, type SimTls } from '../../sim/tls.js';
 import type { Attributes, Authorizer } from '../../sim/kube/types.js';
+import { scratchDir } from '../../support/scratch.js';
 
 const binaries = await withKubectl130(await findKubectls());
 
@@ -189,7 +190,7 @@ describe.each(binaries.map((b) => [b.minor, b.path] as const))('kubectl %s', (mi
 
 describe('kubectl get -w', () => {
   test('streams an object created while watching', async () => {
-    const cacheDir = mkdtempSync(join(tmpdir(), 'kgate-kubecache-'));
+    const cacheDir = scratchDir('kgate-kubecache-');
     const child = spawn(binaries[0]!.path, ['get', 'configmaps', '-n', 'default', '-w'], { env: { ...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: cacheDir } });
     let out = '';
     const seen = new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => {

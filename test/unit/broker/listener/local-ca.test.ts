@@ -1,14 +1,13 @@
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { localCaPaths, openLocalCa } from '../../../../src/broker/local-ca.js';
 import { KgateError } from '../../../../src/cli/errors.js';
+import { scratchDir } from '../../../support/scratch.js';
 
 const HOUR = 3_600_000;
 
 function stateDir(): string {
-  return mkdtempSync(join(tmpdir(), 'kgate-ca-'));
+  return scratchDir('kgate-ca-');
 }
 
 function mode(path: string): number {

@@ -1,14 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { sessionKubeconfigDocument, writeSessionKubeconfig } from '../../../../src/broker/session-kubeconfig.js';
+import { scratchDir } from '../../../support/scratch.js';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const base = { url: 'https://127.0.0.1:4443', caCertificate: CA, token: 'tok' };
 
 describe('writeSessionKubeconfig', () => {
   it('writes a 0600 file in a fresh 0700 directory and removes both on dispose', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'kgate-kc-'));
+    const root = scratchDir('kgate-kc-');
     const config = await writeSessionKubeconfig({ ...base, clusters: [{ name: 'prod', namespace: 'apps' }], tempRoot: root });
     expect(dirname(dirname(config.path))).toBe(root);
     expect(statSync(config.path).mode & 0o777).toBe(0o600);
