@@ -10,7 +10,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, KgateError } from '../cli/errors.js';
 import { withRefreshLock } from '../identity/refresh-lock.js';
-import { ensurePrivateDir, writeFileAtomic } from '../identity/store/atomic-file.js';
+import { ensurePrivateDir, writeFileAtomic } from '../cli/atomic-file.js';
 import type * as X509Module from '@peculiar/x509';
 
 /** A server certificate and its private key, PEM. */

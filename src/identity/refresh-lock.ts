@@ -1,7 +1,7 @@
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, KgateError } from '../cli/errors.js';
-import { ensurePrivateDir } from './store/atomic-file.js';
+import { ensurePrivateDir } from '../cli/atomic-file.js';
 
 /** Options of {@link withRefreshLock}. */
 export interface RefreshLockOptions {

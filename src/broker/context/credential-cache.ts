@@ -13,8 +13,9 @@
  * No node:crypto here: loading it costs more than the rest of the warm path. File names are an
  * FNV-1a digest of the context, and each file repeats its context, so a collision is a miss.
  */
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../cli/atomic-file.js';
 import { EXPIRY_MARGIN_MS } from '../daemon/exec-credential.js';
 
 /** What a context's credential is for. */
@@ -114,31 +115,11 @@ export async function wasServed(stateDir: string, credentialId: string, parent: 
 export async function writeCachedCredential(stateDir: string, key: ContextKey, credential: CachedGatewayCredential): Promise<void> {
   if (!SAFE_ID.test(credential.id)) throw new Error('The gateway credential id is not a plain identifier');
   const previous = await readCachedCredential(stateDir, key);
-  await writeAtomic(fileOf(stateDir, key), JSON.stringify({ ...credential, key: keyText(key) }));
+  await writeFileAtomic(fileOf(stateDir, key), JSON.stringify({ ...credential, key: keyText(key) }));
   if (!previous || previous.id === credential.id) return;
   const served = join(contextCacheDir(stateDir), 'served');
   const names = await readdir(served).catch(() => [] as string[]);
   await Promise.all(names.filter((n) => n.startsWith(`${previous.id}.`)).map((n) => rm(join(served, n), { force: true })));
-}
-
-/** Writes a private temp file (O_EXCL), syncs it and renames it over `path`: readers see old or new, never part. */
-async function writeAtomic(path: string, data: string): Promise<void> {
-  const dir = join(path, '..');
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const temp = `${path}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`;
-  try {
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(data, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
 }
 
 /** Every cached credential (for revocation), then the cache removed. */

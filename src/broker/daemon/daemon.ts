@@ -6,7 +6,7 @@
  * then releases the grants it requested and flushes the audit trail.
  */
 import { rm, writeFile } from 'node:fs/promises';
-import { ensurePrivateDir } from '../../identity/store/atomic-file.js';
+import { ensurePrivateDir } from '../../cli/atomic-file.js';
 import { openIdentity } from '../../identity/context.js';
 import { openPolicyClient } from '../../policy/client-context.js';
 import { startLoopbackListener } from '../listener/server.js';

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, KgateError } from '../../cli/errors.js';
 import { withRefreshLock } from '../../identity/refresh-lock.js';
-import { ensurePrivateDir } from '../../identity/store/atomic-file.js';
+import { ensurePrivateDir } from '../../cli/atomic-file.js';
 import { controlRequest } from './control-client.js';
 import { brokerLayout } from './layout.js';
 

@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withRefreshLock } from '../../identity/refresh-lock.js';
-import { writeFileAtomic } from '../../identity/store/atomic-file.js';
+import { writeFileAtomic } from '../../cli/atomic-file.js';
 import { openLocalCa } from '../local-ca.js';
 import { kubeconfigEntry, parseKubeconfig, withEntry, withoutContext, type EntryInput, type KubeconfigEntry, type Removal } from './kubeconfig-entry.js';
 import { brokerLayout, clusterServerUrl } from './layout.js';

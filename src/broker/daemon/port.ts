@@ -6,7 +6,7 @@
 import { createServer } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { withRefreshLock } from '../../identity/refresh-lock.js';
-import { ensurePrivateDir, writeFileAtomic } from '../../identity/store/atomic-file.js';
+import { ensurePrivateDir, writeFileAtomic } from '../../cli/atomic-file.js';
 import { brokerLayout } from './layout.js';
 
 async function readPort(file: string): Promise<number | undefined> {

@@ -120,7 +120,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       const t = now();
       let reason: string | undefined;
       if (!credential || credential.revokedAt !== undefined) reason = `the gateway credential was revoked (${credential?.revokedReason ?? 'gone'})`;
-      else if (credential.expiresAt <= t && session.active > 0 && session.credential.purpose === 'run') reason = 'the gateway credential expired';
+      // An expired credential opens nothing new; streams it opened run on until their grant ends.
+      else if (credential.expiresAt <= t && session.active === 0) reason = 'the gateway credential expired';
       else if (!grant || grant.state !== 'active' || (grant.expiresAt ?? 0) <= t) reason = grant?.state === 'revoked' ? `grant ${session.grant.id} was revoked` : `grant ${session.grant.id} ended (${grant?.state === 'active' ? 'expired' : grant?.state ?? 'gone'})`;
       else if (session.active === 0 && t - session.lastUsed > (options.idleMs ?? 10 * 60_000)) reason = 'idle';
       if (reason) await endWhere((s) => s === session, reason);

@@ -6,12 +6,11 @@
  * same request — same verb, target, command and body digest — is let through once, for a while.
  */
 import type { Detector } from '../../mask/detectors.js';
-import { maskWords } from '../../mask/request-uri.js';
 import { approvalView, type ApprovalView, type RequestApprovalBody } from '../../policy/server/api.js';
 import type { Approval, Principal } from '../../policy/types.js';
 import { principalId } from '../../policy/types.js';
 import type { HeldRequest, HoldOutcome } from '../pipeline/types.js';
-import { createApprovalHold } from '../runtime/approval-hold.js';
+import { approvalRequestBody, createApprovalHold } from '../runtime/approval-hold.js';
 
 /** How long an approved request may be re-run by a client that could not wait for it. */
 export const APPROVED_REQUEST_WINDOW_MS = 10 * 60_000;
@@ -37,24 +36,6 @@ export interface GatewayHoldOptions {
   /** Whether the client can show a wait (`kgate exec`, `kgate session`). */
   canWait: boolean;
   log: (line: string) => void;
-}
-
-function approvalBody(cluster: string, request: HeldRequest, detectors: readonly Detector[]): RequestApprovalBody {
-  const { info } = request;
-  const command = maskWords(request.command, detectors);
-  return {
-    cluster,
-    rule: request.rule,
-    request: {
-      verb: info.verb, path: info.path,
-      ...(info.namespace ? { namespace: info.namespace } : {}),
-      ...(info.resource ? { resource: info.resource } : {}),
-      ...(info.subresource ? { subresource: info.subresource } : {}),
-      ...(info.name ? { name: info.name } : {}),
-      ...(command.length ? { command } : {}),
-    },
-    ...(request.bodyDigest ? { bodyDigest: request.bodyDigest } : {}),
-  };
 }
 
 /** Whether an approval was given for exactly this request. */
@@ -86,7 +67,7 @@ export function createGatewayHold(options: GatewayHoldOptions): (request: HeldRe
     return createApprovalHold({ client, cluster, detectors: options.detectors, status: options.log });
   }
   return async (request) => {
-    const body = approvalBody(cluster, request, options.detectors);
+    const body = approvalRequestBody(cluster, request, options.detectors);
     const now = desk.now();
     const reusable = (await desk.approvedRequests(principalId(requester), cluster))
       .filter((a) => sameRequest(a, body) && approvedAt(a) + APPROVED_REQUEST_WINDOW_MS > now);

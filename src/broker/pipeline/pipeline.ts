@@ -78,20 +78,23 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const maxBuffered = options.maxBufferedBodyBytes ?? DEFAULT_MAX_BUFFERED;
   const user = options.principal.name;
   const live = new Set<Live>();
-  /** Tracks `res` until it closes; aborted when the client leaves early or the request is terminated. */
-  const liveResponse = (res: ServerResponse): { signal: AbortSignal; entry: Live } => {
+  /**
+   * Tracks a response or an upgraded socket until it closes. The signal aborts when the client
+   * leaves before the end (ends a hold or the upstream request) or the request is terminated.
+   */
+  const follow = (stream: ServerResponse | Duplex): { signal: AbortSignal; entry: Live } => {
     const abort = new AbortController();
     const entry: Live = {
       end(reason) {
         entry.endedBecause = reason;
         abort.abort();
-        res.destroy();
+        stream.destroy();
       },
     };
     live.add(entry);
-    res.on('close', () => {
+    stream.once('close', () => {
       live.delete(entry);
-      if (!res.writableFinished) abort.abort();
+      if (!stream.writableFinished) abort.abort();
     });
     return { signal: abort.signal, entry };
   };
@@ -209,7 +212,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       body = await readAll(body, maxBuffered);
       if (!body) return finish({ ...audit, statusCode: sendStatus(res, requestEntityTooLarge(`a request held for approval is limited to ${maxBuffered} bytes`), audit.auditId) });
     }
-    const { signal, entry } = liveResponse(res);
+    const { signal, entry } = follow(res);
     const refusal = await hold(classified, decision, audit, signal, Buffer.isBuffer(body) ? body : undefined);
     if (entry.endedBecause) return finish({ ...audit, outcome: 'refused', statusCode: 0, error: `ended by kgate: ${entry.endedBecause}` });
     if (refusal) {
@@ -250,20 +253,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       writeRawStatus(socket, replayed);
       return finish({ ...audit, outcome: decision.effect === 'allow' ? 'refused' : 'denied', statusCode: replayed.code, error: 'the SPDY retry of a refused WebSocket upgrade' });
     }
-    const abort = new AbortController();
-    const entry: Live = {
-      end(reason) {
-        entry.endedBecause = reason;
-        abort.abort();
-        socket.destroy();
-      },
-    };
-    live.add(entry);
-    socket.once('close', () => {
-      live.delete(entry);
-      abort.abort();
-    });
-    const refusal = unrecordable ? guardrailRefusal(classified.info, user, decision) : await hold(classified, decision, audit, abort.signal);
+    const { signal, entry } = follow(socket);
+    const refusal = unrecordable ? guardrailRefusal(classified.info, user, decision) : await hold(classified, decision, audit, signal);
     if (refusal && !unrecordable && decision.effect === 'approve') refusals.remember(canonical.request.url, refusal);
     const record = options.record;
     const result = await serveUpgrade(req, socket, head, {

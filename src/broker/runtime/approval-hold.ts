@@ -6,7 +6,7 @@
  */
 import type { Detector } from '../../mask/detectors.js';
 import { maskWords } from '../../mask/request-uri.js';
-import type { ApprovalView, PolicyClient } from '../../policy/client.js';
+import type { ApprovalView, PolicyClient, RequestApprovalBody } from '../../policy/client.js';
 import type { HeldRequest, HoldOutcome } from '../pipeline/types.js';
 
 export interface ApprovalHoldOptions {
@@ -42,25 +42,31 @@ function refusedBy(approval: ApprovalView, request: HeldRequest): string {
   return `${text} — approval ${approval.id} was not granted in time (${approval.state})`;
 }
 
+/** What the approval is opened for: the held request, its exec command run through the detectors. */
+export function approvalRequestBody(cluster: string, held: HeldRequest, detectors: readonly Detector[]): RequestApprovalBody {
+  const { info } = held;
+  const command = maskWords(held.command, detectors);
+  return {
+    cluster,
+    rule: held.rule,
+    request: {
+      verb: info.verb, path: info.path,
+      ...(info.namespace ? { namespace: info.namespace } : {}),
+      ...(info.resource ? { resource: info.resource } : {}),
+      ...(info.subresource ? { subresource: info.subresource } : {}),
+      ...(info.name ? { name: info.name } : {}),
+      ...(command.length ? { command } : {}),
+    },
+    ...(held.bodyDigest ? { bodyDigest: held.bodyDigest } : {}),
+  };
+}
+
 /** The `holdForApproval` function of a pipeline. */
 export function createApprovalHold(options: ApprovalHoldOptions): (request: HeldRequest) => Promise<HoldOutcome> {
   const maxWaitMs = options.maxWaitMs ?? 15 * 60_000;
   const hold = async (held: HeldRequest): Promise<HoldOutcome> => {
     const request = { ...held, command: maskWords(held.command, options.detectors) };
-    const { info } = request;
-    let approval = await options.client.requestApproval({
-      cluster: options.cluster,
-      rule: request.rule,
-      request: {
-        verb: info.verb, path: info.path,
-        ...(info.namespace ? { namespace: info.namespace } : {}),
-        ...(info.resource ? { resource: info.resource } : {}),
-        ...(info.subresource ? { subresource: info.subresource } : {}),
-        ...(info.name ? { name: info.name } : {}),
-        ...(request.command.length ? { command: request.command } : {}),
-      },
-      ...(request.bodyDigest ? { bodyDigest: request.bodyDigest } : {}),
-    });
+    let approval = await options.client.requestApproval(approvalRequestBody(options.cluster, held, options.detectors));
     options.status(`kgate: ${describe(request)} is held for approval (${request.rule}). Approvers run: kgate approve ${approval.id}`);
     const deadline = Math.min(Date.now() + maxWaitMs, approval.expiresAt);
     while (approval.state === 'pending' && Date.now() < deadline && !request.signal.aborted) {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../../cli/atomic-file.js';
 
 /** Which identity a profile currently uses and where its entry is. Holds no secret. */
 export interface CurrentIdentity {

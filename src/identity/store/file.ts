@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../../cli/atomic-file.js';
 import { StoreUnavailableError, type SecretStore } from './secret-store.js';
 
 /** Entries as 0600 files under `<stateDir>/tokens`, replaced atomically. */

@@ -46,6 +46,8 @@ export class AuditRoutes {
     const caller = principalId(who);
     const foreign = records.findIndex((r) => r.principal !== caller);
     if (foreign >= 0) throw forbidden(`events[${foreign}] is not yours: its kgate.dev/principal must be ${caller}`);
+    // One store read per grant a batch names, not one per event.
+    const grants = new Map<string, Promise<Grant | undefined>>();
     for (const [i, record] of records.entries()) {
       // Chain hashes are unkeyed: an event joining a gateway session's chain (even past its end
       // marker, with a new end marker after it) would verify as the gateway's own.
@@ -53,7 +55,7 @@ export class AuditRoutes {
       if (typeof session === 'string' && session.startsWith(GATEWAY_ID_PREFIX)) {
         throw forbidden(`events[${i}]: sessions starting with ${GATEWAY_ID_PREFIX} are the kgate gateway's; clients may not add to their audit chains`, 'gateway_mode');
       }
-      await this.checkBrokerOwned(`events[${i}]`, record.id, record.grant, who, record.cluster);
+      await this.checkBrokerOwned(`events[${i}]`, record.id, record.grant, who, record.cluster, grants);
     }
     const result = await this.ctx.store.ingestAuditEvents(records);
     this.ctx.log.info({ principal: principalId(who), inserted: result.inserted, duplicates: result.duplicates }, 'audit batch');
@@ -119,9 +121,10 @@ export class AuditRoutes {
    * The gateway writes a gateway cluster's trail itself, under ids (`gw.`) no client may use, so
    * no caller can forge, pre-empt or overwrite it.
    */
-  private async checkBrokerOwned(what: string, id: string, grantId: string | undefined, who: Principal, cluster?: string): Promise<Grant> {
+  private async checkBrokerOwned(what: string, id: string, grantId: string | undefined, who: Principal, cluster?: string, grants = new Map<string, Promise<Grant | undefined>>()): Promise<Grant> {
     if (id.startsWith(GATEWAY_ID_PREFIX)) throw forbidden(`${what}: ids starting with ${GATEWAY_ID_PREFIX} belong to the kgate gateway`);
-    const grant = grantId ? await this.ctx.store.getGrant(grantId) : undefined;
+    if (grantId && !grants.has(grantId)) grants.set(grantId, this.ctx.store.getGrant(grantId));
+    const grant = grantId ? await grants.get(grantId) : undefined;
     if (!grant) throw forbidden(`${what} must name one of your grants (kgate.dev/grant${grantId ? `; no grant ${grantId}` : ''})`);
     if (!isOwner(grant, who)) throw forbidden(`${what} names grant ${grant.id}, which is not yours`);
     if (cluster !== undefined && cluster !== grant.cluster) throw forbidden(`${what} names cluster ${cluster}, but grant ${grant.id} is for ${grant.cluster}`);

@@ -53,6 +53,8 @@ describe('the credential warm path', () => {
       'src/broker/daemon/fast-credential.ts',
       'src/broker/daemon/layout.ts',
       'src/broker/daemon/protocol.ts',
+      // Writes the cache atomically (cold path), node:fs and node:path only.
+      'src/cli/atomic-file.ts',
       'src/cli/paths.ts',
     ]);
   });

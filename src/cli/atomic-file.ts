@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+/** Private directories and atomic file replacement, for every state file kgate keeps. */
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -14,7 +14,9 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
 export async function writeFileAtomic(path: string, data: string, mode = 0o600): Promise<void> {
   const dir = dirname(path);
   await ensurePrivateDir(dir);
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  // Unique enough with O_EXCL ('wx'): a collision fails the write instead of clobbering. No
+  // node:crypto, so the credential plugin's warm path can import this module for free.
+  const temp = `${path}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`;
   try {
     const handle = await open(temp, 'wx', mode);
     try {
