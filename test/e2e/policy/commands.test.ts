@@ -6,13 +6,13 @@
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSimPolicyServer, type SimPolicyServer } from '../../sim/policy-server.js';
 import { startSimWorld, type SimWorld } from '../../sim/world.js';
 import { TEST_POLICY } from './support.js';
+import { scratchDir } from '../../support/scratch.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 let world: SimWorld;
@@ -68,7 +68,7 @@ const as = (person: string, command: string[], envFile?: string) => startAs(pers
 
 /** The env file as `npm run sim -- --env-file` writes it: `export NAME='value'` lines. */
 function writeEnvFile(): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'kgate-as-env-')), 'env');
+  const file = join(scratchDir('kgate-as-env-'), 'env');
   const quote = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
   writeFileSync(file, Object.entries({ ...world.env, ...server.env }).map(([k, v]) => `export ${k}=${quote(v)}\n`).join(''));
   return file;

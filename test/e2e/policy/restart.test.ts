@@ -5,9 +5,6 @@
  * leaves), keeps the grant that is still valid, and stops cleanly on SIGTERM.
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createClusterAdapter } from '../../../src/cluster/index.js';
 import type { GrantView } from '../../../src/policy/server/api.js';
 import type { ClusterCredential, Grant } from '../../../src/policy/types.js';
@@ -16,6 +13,7 @@ import { GRANT_USERNAME_TEMPLATE, startSimWorld, type SimWorld } from '../../sim
 import { kubectl } from '../../support/kubectl.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 import { apiAs, kubectlWith, machineToken, TEST_POLICY } from './support.js';
+import { scratchDir } from '../../support/scratch.js';
 
 let world: SimWorld;
 let server: ServerProcess | undefined;
@@ -53,7 +51,7 @@ async function orphanBinding(id: string): Promise<void> {
 }
 
 it('reconciles on restart after SIGKILL: expired and orphaned access removed, live access kept', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'kgate-restart-'));
+  const dataDir = scratchDir('kgate-restart-');
   server = await startServerProcess(world, TEST_POLICY, dataDir);
   const token = await machineToken(world, 'ci-deployer');
   let api = apiAs(world, server.url, token);
