@@ -4,7 +4,7 @@
  * and pod connects handed to the exec relay. Plug `handle` and `upgrade` into
  * `startLoopbackListener`. Every request ends in exactly one audit record.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { RecentRefusals, unrecordableStreamRefusal } from '../exec/index.js';
@@ -13,6 +13,7 @@ import { writeRawStatus } from '../raw-response.js';
 import { badRequest, forbidden, requestEntityTooLarge, statusResponse, type StatusResponse } from '../../kube/status.js';
 import { maskerFor, type Masker } from '../../mask/object-masker.js';
 import type { RequestDecision } from '../../policy/evaluate-request.js';
+import { heldBodyProblem, heldRequestDetail, MAX_HELD_BODY_BYTES } from '../../policy/held-request.js';
 import { answersLocally, MAX_REVIEW_BYTES, parseAccessReview, refusedReview } from './access-review.js';
 import { canonicalStage } from './canonicalize.js';
 import { classifyRequest, hasRequestBody, unreadableBodyRefusal, type ClassifiedRequest } from './classify.js';
@@ -120,7 +121,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
    * Applies an `approve` decision: holds the request until the approval is decided when a hold
    * is configured. Returns the refusal to send, or undefined to go on.
    */
-  async function hold(classified: ClassifiedRequest, decision: RequestDecision, audit: Audit, signal: AbortSignal, body?: Buffer): Promise<StatusResponse | undefined> {
+  async function hold(classified: ClassifiedRequest, decision: RequestDecision, audit: Audit, signal: AbortSignal, held: { contentType?: string; body?: Buffer } = {}): Promise<StatusResponse | undefined> {
     const refusal = guardrailRefusal(classified.info, user, decision);
     if (!refusal || decision.effect !== 'approve' || !options.holdForApproval) return refusal;
     const outcome = await options.holdForApproval({
@@ -129,7 +130,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       command: classified.command,
       rule: decision.rule ?? 'guardrail',
       ...(decision.message ? { message: decision.message } : {}),
-      ...(body?.length ? { bodyDigest: `sha256:${createHash('sha256').update(body).digest('hex')}` } : {}),
+      exact: heldRequestDetail({ method: classified.canonical.method, url: classified.canonical.url, contentType: held.contentType, body: held.body }),
       signal,
     });
     if (outcome.approvalId) audit.approvalId = outcome.approvalId;
@@ -208,12 +209,18 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     Object.assign(audit, { decision: decision.effect, ...(decision.rule ? { rule: decision.rule } : {}) });
     let body: Readable | Buffer | undefined = hasRequestBody(req.headers) ? ctx.body() : undefined;
     if (decision.effect === 'approve' && body && options.holdForApproval) {
-      // A held body is read first: the approver approves these bytes, and the client's upload is not left hanging.
-      body = await readAll(body, maxBuffered);
-      if (!body) return finish({ ...audit, statusCode: sendStatus(res, requestEntityTooLarge(`a request held for approval is limited to ${maxBuffered} bytes`), audit.auditId) });
+      // A held body is read first: the approver approves these bytes, and the client's upload is
+      // not left hanging. It must be small and readable text, or approvers could not check it.
+      body = await readAll(body, MAX_HELD_BODY_BYTES);
+      const problem = heldBodyProblem(body ?? Buffer.alloc(MAX_HELD_BODY_BYTES + 1));
+      if (problem) {
+        const status = problem.code === 413 ? requestEntityTooLarge(problem.message) : statusResponse(415, 'UnsupportedMediaType', problem.message);
+        return finish({ ...audit, statusCode: sendStatus(res, status, audit.auditId), error: problem.code === 413 ? 'held body too large' : 'held body unreadable' });
+      }
     }
     const { signal, entry } = follow(res);
-    const refusal = await hold(classified, decision, audit, signal, Buffer.isBuffer(body) ? body : undefined);
+    const held = { ...(req.headers['content-type'] !== undefined ? { contentType: req.headers['content-type'] } : {}), ...(Buffer.isBuffer(body) ? { body } : {}) };
+    const refusal = await hold(classified, decision, audit, signal, held);
     if (entry.endedBecause) return finish({ ...audit, outcome: 'refused', statusCode: 0, error: `ended by kgate: ${entry.endedBecause}` });
     if (refusal) {
       const outcome = decision.effect === 'approve' ? 'approval-required' : 'denied';

@@ -6,6 +6,7 @@
 import type { ExecRecorder, ExecSessionSummary, PortForwardSessionSummary } from '../exec/index.js';
 import type { RequestInfo } from '../../kube/request-info.js';
 import type { StatusResponse } from '../../kube/status.js';
+import type { HeldRequestDetail } from '../../policy/held-request.js';
 import type { GuardrailRule, MaskingConfig, Principal } from '../../policy/types.js';
 
 /** A bearer token for the apiserver and when it stops working (ms since the epoch). */
@@ -64,8 +65,11 @@ export interface HeldRequest {
   command: string[];
   rule: string;
   message?: string;
-  /** `sha256:<hex>` of the request body, so an approver approves exactly this body. */
-  bodyDigest?: string;
+  /**
+   * The request exactly as it will be forwarded if approved (method, canonical URL, Content-Type,
+   * body bytes): what approvers see, and what the approval is bound to by its digest.
+   */
+  exact: HeldRequestDetail;
   /** Aborted when the client gives up. */
   signal: AbortSignal;
 }

@@ -5,9 +5,11 @@
  * Every method is asynchronous even though SQLite answers synchronously: a networked database
  * cannot, and callers must not come to rely on a write having happened before they await it.
  *
- * The store never sees a token or any other secret: grants, approvals and audit events carry
- * identities and decisions, never credentials.
+ * The store never sees a token: grants, approvals and audit events carry identities and decisions,
+ * never credentials. The one exception to "no secret values" is the exact request a pending request
+ * approval holds (it may carry a secret the requester typed), kept apart and deleted when decided.
  */
+import type { HeldRequestDetail } from '../held-request.js';
 import type { Approval, ApprovalVote, Grant, GrantState } from '../types.js';
 
 export type ApprovalState = Approval['state'];
@@ -186,14 +188,22 @@ export interface PolicyStore {
 
   /**
    * Stores a new approval, state as given (normally `pending`), at revision 1, with no votes,
-   * and records a change. A grant approval's `grantId` must name a stored grant.
+   * and records a change. A grant approval's `grantId` must name a stored grant. A pending
+   * request approval may keep `detail`, the exact request it holds, until it leaves `pending`.
    * @throws StoreError `KGATE_STORE_CONFLICT` when the id is taken, `KGATE_STORE_INVALID` when
-   *   it already carries votes (votes only arrive through `addVote`) or names an unknown grant.
+   *   it already carries votes (votes only arrive through `addVote`), names an unknown grant, or
+   *   has a detail without being a pending request approval.
    */
-  createApproval(approval: Approval): Promise<Approval>;
+  createApproval(approval: Approval, detail?: HeldRequestDetail): Promise<Approval>;
 
   /** The approval with this id and its votes in the order cast, or undefined. */
   getApproval(id: string): Promise<Approval | undefined>;
+
+  /**
+   * The exact request a pending request approval holds; undefined for any other approval. It is
+   * deleted in the transaction that decides or expires the approval (`addVote`, `expireApprovals`).
+   */
+  getApprovalDetail(id: string): Promise<HeldRequestDetail | undefined>;
 
   /** Approvals matching every given filter, newest first by (createdAt, id). */
   listApprovals(filter?: ApprovalFilter): Promise<Approval[]>;

@@ -151,6 +151,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE approvals ADD COLUMN consumed_at INTEGER;
     `,
   },
+  {
+    version: 4,
+    name: 'held requests, exactly, for approvers while pending',
+    // The unmasked request a request approval decides, apart from the approval row so every read
+    // of approvals (lists, the change feed, the requester's view) cannot carry it by accident;
+    // deleted in the transaction that moves the approval out of pending.
+    sql: `
+      CREATE TABLE approval_details (
+        approval_id TEXT PRIMARY KEY REFERENCES approvals (id),
+        detail TEXT NOT NULL CHECK (json_valid(detail))
+      ) STRICT;
+    `,
+  },
 ];
 
 const MIGRATIONS_TABLE = `
