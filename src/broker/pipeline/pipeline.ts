@@ -2,7 +2,9 @@
  * The broker's HTTP request pipeline, one stage per file: canonicalize → classify → decide →
  * (hold) → rewrite → forward → mask → respond, with SelfSubjectAccessReviews answered by the guardrails
  * and pod connects handed to the exec relay. Plug `handle` and `upgrade` into
- * `startLoopbackListener`. Every request ends in exactly one audit record.
+ * `startLoopbackListener`. Every request ends in exactly one audit record, and none is served
+ * without it: a response whose record cannot be written is withheld (503 before it starts, a
+ * reset after), and `admit` refuses new requests while the trail cannot take them.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -42,6 +44,11 @@ export interface Pipeline {
 }
 
 const DEFAULT_MAX_BUFFERED = 16 * 1024 * 1024;
+
+/** Sent in place of a response whose audit record could not be written. */
+const UNRECORDED = statusResponse(503, 'ServiceUnavailable', 'kgate could not write the audit record of this request, so it withholds the response; requests are refused until the audit trail can be written');
+/** Why kgate ended a stream whose start could not be recorded. */
+const UNRECORDED_STREAM = 'its audit record could not be written';
 
 type Audit = Omit<PipelineAuditRecord, 'endedAt'>;
 
@@ -100,18 +107,28 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return { signal: abort.signal, entry };
   };
 
-  const finish = async (audit: Audit): Promise<void> => {
+  /** Commits the request's audit record; false when it could not be written. */
+  const commit = async (audit: Audit): Promise<boolean> => {
     try {
       await options.onAudit({ ...audit, endedAt: now() });
+      return true;
     } catch (error) {
-      log(`audit sink failed (${(error as Error).message})`);
+      log(`audit: the record of ${audit.auditId} could not be written (${(error as Error).message})`);
+      return false;
     }
   };
-  const started = (audit: Audit): void => {
+  /** Records a request that served nothing: its refusal is sent whatever becomes of the record. */
+  const finish = async (audit: Audit): Promise<void> => {
+    await commit(audit);
+  };
+  /** Commits the ResponseStarted event of a long-running request; false when it could not be written. */
+  const started = async (audit: Audit): Promise<boolean> => {
     try {
-      options.onResponseStarted?.(audit);
+      await options.onResponseStarted?.(audit);
+      return true;
     } catch (error) {
-      log(`audit sink failed (${(error as Error).message})`);
+      log(`audit: the start of ${audit.auditId} could not be written (${(error as Error).message})`);
+      return false;
     }
   };
   const decide = (classified: ClassifiedRequest): RequestDecision =>
@@ -155,17 +172,21 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       contentType: response.headers['content-type'] as string | undefined,
       contentEncoding: response.headers['content-encoding'] as string | undefined,
     });
-    if (streamsImmediately(plan)) started({ ...audit, outcome: 'forwarded', statusCode: response.statusCode });
-    const record = (delivery: Delivery): Promise<void> => {
+    if (streamsImmediately(plan) && !(await started({ ...audit, outcome: 'forwarded', statusCode: response.statusCode }))) {
+      response.body.destroy();
+      return finish({ ...audit, outcome: 'refused', statusCode: sendStatus(res, UNRECORDED, audit.auditId), error: UNRECORDED_STREAM });
+    }
+    const record = async (delivery: Delivery): Promise<StatusResponse | undefined> => {
       recorded = true;
       const error = entry?.endedBecause ? `ended by kgate: ${entry.endedBecause}` : delivery.error;
-      return finish({
+      const written = await commit({
         ...audit,
         outcome: delivery.maskFailed ? 'mask-error' : 'forwarded',
         statusCode: delivery.statusCode,
         maskedCount: delivery.maskedCount,
         ...(error ? { error } : {}),
       });
+      return written ? undefined : UNRECORDED;
     };
     let recorded = false;
     const secretsStream = options.masking.secrets && !masker.exempt && classified.info.resource === 'secrets' && classified.info.subresource === '';
@@ -183,14 +204,17 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     if (!answersLocally(decision)) return forward(req, res, classified, body, audit, signal);
     const apiVersion = `authorization.k8s.io/${classified.info.apiVersion || 'v1'}`;
     const answer = JSON.stringify(refusedReview(parsed.review, apiVersion, decisionReason(decision, Boolean(options.holdForApproval))));
-    await finish({ ...audit, outcome: 'answered-locally', statusCode: 201, ...(decision.rule ? { rule: decision.rule } : {}) });
+    if (!(await commit({ ...audit, outcome: 'answered-locally', statusCode: 201, ...(decision.rule ? { rule: decision.rule } : {}) }))) {
+      sendStatus(res, UNRECORDED, audit.auditId);
+      return;
+    }
     res.writeHead(201, { 'Content-Type': 'application/json', 'Audit-Id': audit.auditId, 'Content-Length': Buffer.byteLength(answer) });
     res.end(answer);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
     const audit: Audit = { auditId: randomUUID(), method: req.method ?? '', decision: 'none', outcome: 'refused', statusCode: 0, maskedCount: 0, startedAt: now() };
-    const unaudited = options.admit?.();
+    const unaudited = await options.admit?.();
     if (unaudited) {
       log(`refused a request: the audit trail cannot take it (${unaudited.code})`);
       sendStatus(res, unaudited, audit.auditId);
@@ -236,7 +260,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const audit: Audit = { auditId: randomUUID(), method: req.method ?? '', decision: 'none', outcome: 'refused', statusCode: 0, maskedCount: 0, startedAt: now() };
-    const unaudited = options.admit?.();
+    const unaudited = await options.admit?.();
     if (unaudited) {
       log(`refused an upgrade: the audit trail cannot take it (${unaudited.code})`);
       writeRawStatus(socket, unaudited);
@@ -268,7 +292,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       classified, decision, ...(refusal ? { refusal } : {}),
       upstream: options.upstream, token: () => tokens.current(), detectors: masker.detectors, refusals, log, now,
       ...(record ? { record: () => record({ auditId: audit.auditId, info: classified.info, command: classified.command }) } : {}),
-      onOpen: () => started({ ...audit, outcome: 'forwarded', statusCode: 101 }),
+      // The session is open before its start can be committed: one that cannot be recorded is ended.
+      onOpen: () => void started({ ...audit, outcome: 'forwarded', statusCode: 101 }).then((written) => written || entry.end(UNRECORDED_STREAM)),
     });
     await finish({ ...audit, ...result, ...(entry.endedBecause ? { error: `ended by kgate: ${entry.endedBecause}` } : {}) });
   }

@@ -11,7 +11,7 @@ import { addVote, consumeApproval, createApproval, expireApprovals, getApproval,
 import { createGatewayCredential, gatewayCredentialByToken, getGatewayCredential, revokeGatewayCredentials } from './sqlite/gateway-credentials.js';
 import { activeGrants, createGrant, getGrant, grantsExpiringBefore, listGrants, transitionGrant } from './sqlite/grants.js';
 import { changesSince, currentSeq } from './sqlite/changes.js';
-import { ingestAuditEvents, queryAuditEvents } from './sqlite/audit.js';
+import { ingestAuditEvents, probeWrite, queryAuditConflicts, queryAuditEvents } from './sqlite/audit.js';
 import { DEFAULT_MAX_RECORDING_BYTES, getRecording, putRecording } from './sqlite/recordings.js';
 
 export interface SqliteStoreOptions {
@@ -58,6 +58,8 @@ function sqliteStore(db: SqliteDatabase, maxRecordingBytes: number): PolicyStore
     currentSeq: async () => currentSeq(db),
     ingestAuditEvents: async (events) => ingestAuditEvents(db, events),
     queryAuditEvents: async (query = {}) => queryAuditEvents(db, query),
+    queryAuditConflicts: async (query = {}) => queryAuditConflicts(db, query),
+    probeWrite: async () => probeWrite(db),
     putRecording: async (id, meta, data) => putRecording(db, maxRecordingBytes, id, meta, data),
     getRecording: async (id) => getRecording(db, id),
     createGatewayCredential: async (credential) => createGatewayCredential(db, credential),

@@ -80,9 +80,43 @@ export interface AuditEventRecord {
 
 export interface IngestResult {
   inserted: number;
-  /** Events already stored, including repeats within the same batch. */
+  /** Events already stored with the same canonical content, including repeats within the batch. */
   duplicates: number;
+  /** Events whose id holds different content: kept aside as conflicts, the stored event unchanged. */
+  conflicts: number;
 }
+
+/**
+ * An event that arrived under an id the store already holds with different content. The first
+ * event stays the one of record; every distinct later copy is kept here, so the trail shows that
+ * someone tried to replace or pre-empt an event (`kgate audit verify` fails on it).
+ */
+export interface AuditConflictRecord {
+  /** The contested id (the Event's `auditID`, with `.<stage>` for a ResponseStarted event). */
+  id: string;
+  /** The stored event's time, RFC 3339: conflicts are found by the time of the event they contest. */
+  time: string;
+  /** The broker session of the stored event (`kgate.dev/session`), when it has one. */
+  session?: string;
+  /** The session the rejected copy claims, when it differs or the stored event has none. */
+  copySession?: string;
+  /** The principal of the stored event. */
+  principal?: string;
+  /** The principal the rejected copy names (who sent it, for client ingest). */
+  copyPrincipal?: string;
+  grant?: string;
+  cluster?: string;
+  /** When the copy arrived, epoch ms. */
+  receivedAt: number;
+  /** The rejected copy, verbatim. */
+  event: unknown;
+}
+
+/**
+ * Conflict search: `session` and `principal` match either the stored event or the copy, the time
+ * range applies to the stored event's time; newest first.
+ */
+export type AuditConflictQuery = Pick<AuditQuery, 'from' | 'to' | 'principal' | 'session' | 'limit' | 'cursor'>;
 
 /**
  * Audit search. Every field narrows the result by exact match, except the time range:
@@ -238,12 +272,27 @@ export interface PolicyStore {
   currentSeq(): Promise<number>;
 
   /**
-   * Stores a batch in one transaction, ignoring events whose id is already stored, so a
-   * shipper may resend a batch after a lost acknowledgement.
+   * Stores a batch in one transaction. An event whose id is already stored with the same
+   * canonical content is a duplicate and ignored, so a shipper may resend a batch after a lost
+   * acknowledgement; one with different content is kept as a conflict (each distinct copy once)
+   * and the stored event stays as it was.
    * @throws StoreError `KGATE_STORE_INVALID` (and stores nothing) when an event lacks an id or
    *   has a time that is not RFC 3339.
    */
   ingestAuditEvents(events: AuditEventRecord[]): Promise<IngestResult>;
+
+  /**
+   * Conflicting copies of stored audit events, newest first; see `AuditConflictQuery`.
+   * @throws StoreError `KGATE_STORE_INVALID` for a malformed cursor or time, or a limit outside 1–1000.
+   */
+  queryAuditConflicts(query?: AuditConflictQuery): Promise<Page<AuditConflictRecord>>;
+
+  /**
+   * Commits a small write of the store's own, nothing of record, to learn whether the store can
+   * write durably now (a full disk, a read-only volume); audit writers probe before serving again.
+   * @throws the store's error when it cannot.
+   */
+  probeWrite(): Promise<void>;
 
   /**
    * Audit events matching `query`, newest first; see `AuditQuery`.
