@@ -162,8 +162,8 @@ export function probeWrite(db: SqliteDatabase): void {
     ON CONFLICT (id) DO UPDATE SET at = excluded.at, pad = excluded.pad`, { at: db.now() }));
 }
 
-/** About a large audit event: a probe that fits says an event of that size would fit too. */
-const PROBE_BYTES = 16 * 1024;
+/** Several large audit events with their index pages: a probe that fits says an event would fit too. */
+const PROBE_BYTES = 64 * 1024;
 
 function fromRow(row: Row): AuditEventRecord & { timeUs: number } {
   return defined({
