@@ -66,22 +66,56 @@ export interface ErrorBody {
 
 /**
  * Maps anything thrown to a short, stable error body. Unknown errors keep their message's
- * first line only, so a stack trace or a multi-line dump never reaches the user.
+ * first line only, so a stack trace or a multi-line dump never reaches the user. Usage errors of
+ * the flag parser keep their whole subject (the missing flag or argument), on one line, and suggest
+ * `usage`.
  */
-export function toErrorBody(error: unknown): ErrorBody {
+export function toErrorBody(error: unknown, usage = 'See --help for usage.'): ErrorBody {
   if (error instanceof KgateError) {
     return { code: error.code, message: error.message, exitCode: error.exit, suggestions: error.suggestions };
   }
   const oclifExit = (error as { oclif?: { exit?: number } } | undefined)?.oclif?.exit;
   const message = error instanceof Error ? error.message : String(error);
-  const firstLine = message.split('\n', 1)[0] ?? 'unknown error';
   if (oclifExit === 2 || isOclifParseError(error)) {
-    return { code: 'KGATE_USAGE', message: firstLine, exitCode: ExitCode.Usage, suggestions: ['See --help for usage.'] };
+    return { code: 'KGATE_USAGE', message: parseErrorMessage(error, message), exitCode: ExitCode.Usage, suggestions: [usage] };
   }
+  const firstLine = message.split('\n', 1)[0] ?? 'unknown error';
   return { code: 'KGATE_INTERNAL', message: firstLine, exitCode: typeof oclifExit === 'number' ? oclifExit : ExitCode.Error, suggestions: [] };
+}
+
+/** How an error reads on stderr: `Error: message (CODE)`, then one `→ suggestion` line each. */
+export function errorLines(body: ErrorBody): string[] {
+  return [`Error: ${body.message}${body.code === 'KGATE_INTERNAL' ? '' : ` (${body.code})`}`, ...body.suggestions.map((s) => `  → ${s}`)];
 }
 
 function isOclifParseError(error: unknown): boolean {
   const name = (error as { constructor?: { name?: string } } | undefined)?.constructor?.name ?? '';
-  return /(Parse|Flag|Arg|RequiredArg|UnexpectedArgs|NonExistentFlags|FailedFlagValidation)Error$/.test(name);
+  return /(Parse|Flag|Arg|RequiredArg|UnexpectedArgs|NonExistentFlags|FailedFlagValidation|ViolatedFlagConstraint)Error$/.test(name);
+}
+
+/** The colour codes oclif puts around parts of its messages. */
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/**
+ * One line that names what is wrong, from a parse error of oclif. Its messages are multi-line: a
+ * header ("The following error occurred:"), the reasons, a list of arguments, a footer ("See more
+ * help with --help"); taking the first line alone left only the header. Missing arguments are named
+ * as the usage line writes them (`ID`), missing flags as they are typed (`--grant`).
+ */
+export function parseErrorMessage(error: unknown, message: string): string {
+  const missingArgs = (error as { args?: unknown } | undefined)?.args;
+  if (error instanceof Error && error.constructor.name === 'RequiredArgsError' && Array.isArray(missingArgs)) {
+    const names = missingArgs.map((a: { name?: unknown }) => String(a.name ?? '').toUpperCase()).filter(Boolean);
+    if (names.length > 0) return `Missing required argument${names.length === 1 ? '' : 's'} ${names.join(', ')}`;
+  }
+  const lines = message
+    .replace(ANSI, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^See more help with --help$/.test(line) && !/^The following errors? occurred:$/.test(line));
+  const missingFlags = lines.flatMap((line) => /^Missing required flag ([\w-]+)$/.exec(line)?.[1] ?? []).map((name) => `--${name}`);
+  const rest = lines.filter((line) => !/^Missing required flag /.test(line));
+  if (missingFlags.length > 0) rest.unshift(`Missing required flag${missingFlags.length === 1 ? '' : 's'} ${missingFlags.join(', ')}`);
+  return rest.join('; ') || 'Invalid command line';
 }

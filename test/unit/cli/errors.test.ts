@@ -25,3 +25,26 @@ describe('resolvePaths', () => {
     expect(resolvePaths({ XDG_CONFIG_HOME: 'rel' }, '/home/u').config).toBe('/home/u/.config/kgate');
   });
 });
+
+describe('parse errors of the flag parser', () => {
+  // oclif's parse errors, as its parser builds them (the real classes, not look-alikes).
+  it('names the missing argument, flag or both, on one line', async () => {
+    const { Args, Flags, Parser } = await import('@oclif/core');
+    const parseError = async (argv: string[]) => Parser.parse(argv, {
+      args: { id: Args.string({ required: true, description: 'Approval id.' }) },
+      flags: { reason: Flags.string({ required: true }), context: Flags.string({ required: true }) },
+    }).then(() => undefined, (error: unknown) => error);
+    expect(toErrorBody(await parseError([]))).toMatchObject({ code: 'KGATE_USAGE', message: 'Missing required argument ID', exitCode: 2 });
+    expect(toErrorBody(await parseError(['x', '--context', 'c'])).message).toBe('Missing required flag --reason');
+    expect(toErrorBody(await parseError(['x'])).message).toBe('Missing required flags --context, --reason');
+    expect(toErrorBody(await parseError(['x', '--reason', 'r', '--context', 'c', '--nope'])).message).toBe('Nonexistent flag: --nope');
+    expect(toErrorBody(await parseError(['x', 'y', '--reason', 'r', '--context', 'c'])).message).toBe('Unexpected argument: y');
+  });
+
+  it('points at the help of the command that failed', () => {
+    const error = Object.assign(new Error('Missing required flag grant\nSee more help with --help'), { oclif: { exit: 2 } });
+    expect(toErrorBody(error, 'See kgate grants request --help for usage.')).toEqual({
+      code: 'KGATE_USAGE', message: 'Missing required flag --grant', exitCode: 2, suggestions: ['See kgate grants request --help for usage.'],
+    });
+  });
+});
