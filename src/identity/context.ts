@@ -1,3 +1,4 @@
+import { createWarn, type Warn } from '../cli/warnings.js';
 import { IdentitySession } from './session.js';
 import { resolveIdentitySettings, type IdentityFlags, type IdentitySettings } from './settings.js';
 
@@ -5,14 +6,12 @@ import { resolveIdentitySettings, type IdentityFlags, type IdentitySettings } fr
 export interface IdentityContext {
   settings: IdentitySettings;
   session: IdentitySession;
-  warn: (line: string) => void;
+  warn: Warn;
 }
 
 /** Resolves settings from flags, environment and config file, and opens the session for them. */
 export async function openIdentity(flags: IdentityFlags, env: NodeJS.ProcessEnv = process.env): Promise<IdentityContext> {
   const settings = await resolveIdentitySettings(flags, env);
-  const warn = (line: string) => {
-    process.stderr.write(`${line}\n`);
-  };
+  const warn = createWarn(env);
   return { settings, session: new IdentitySession({ settings, env, warn, now: Date.now }), warn };
 }

@@ -1,3 +1,5 @@
+import { runsInCi } from '../cli/warnings.js';
+
 /** What decides whether a person is at the keyboard. */
 export interface TerminalFacts {
   stdinIsTTY: boolean;
@@ -17,8 +19,7 @@ export function processTerminal(): TerminalFacts {
  */
 export function isInteractive(facts: TerminalFacts): boolean {
   if (!facts.stdinIsTTY || !facts.stderrIsTTY) return false;
-  const ci = facts.env.CI?.toLowerCase();
-  if (ci && ci !== 'false' && ci !== '0') return false;
+  if (runsInCi(facts.env)) return false;
   return execInfoInteractive(facts.env.KUBERNETES_EXEC_INFO) !== false;
 }
 

@@ -1,3 +1,4 @@
+import type { Warn } from '../cli/warnings.js';
 import type { IdentitySettings } from './settings.js';
 import { decodeClaims } from './jwt.js';
 import { loginNeeded } from './errors.js';
@@ -13,7 +14,7 @@ export interface SessionDeps {
   settings: IdentitySettings;
   env: NodeJS.ProcessEnv;
   /** One line to stderr; never a token. */
-  warn: (line: string) => void;
+  warn: Warn;
   /** Milliseconds since the epoch. */
   now: () => number;
   store?: SessionStore;

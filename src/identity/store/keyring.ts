@@ -73,7 +73,8 @@ export class KeyringSecretStore implements SecretStore {
       this.entryClass ??= (await import('@napi-rs/keyring')).AsyncEntry;
       return await action(new this.entryClass(SERVICE, account, { linux: { store: 'secret-service' } }));
     } catch (error) {
-      const message = (error instanceof Error ? error.message.split('\n', 1)[0]! : String(error)).slice(0, 120);
+      // The first line whole: cutting it at a length left "set your DBUS_SESSION_B" mid-word.
+      const message = error instanceof Error ? error.message.split('\n', 1)[0]! : String(error);
       throw new StoreUnavailableError(`the OS keyring refused access: ${message}`);
     }
   }

@@ -1,4 +1,5 @@
 import { ExitCode, KgateError } from '../../cli/errors.js';
+import type { Warn } from '../../cli/warnings.js';
 import type { TokenStorage } from '../settings.js';
 import { CorruptEntryError, parseSessionRecord, type SessionRecord } from '../session-record.js';
 import { CurrentIdentityIndex, type CurrentIdentity } from './current-identity.js';
@@ -21,7 +22,7 @@ export interface SessionStoreOptions {
   storage: TokenStorage;
   stateDir: string;
   /** One line to stderr; never called with a token. */
-  warn: (line: string) => void;
+  warn: Warn;
   /** Replaceable for tests of the fallback; default the OS keyring. */
   keyring?: SecretStore;
 }
@@ -63,7 +64,8 @@ export class SessionStore {
       await this.stores[storage].write(key, text);
     } catch (error) {
       if (!(error instanceof StoreUnavailableError) || mode !== 'auto') throw storeError(error);
-      this.options.warn(`kgate: warning: ${error.message}; keeping tokens in a 0600 file under ${this.options.stateDir} instead`);
+      // Routine where no keyring can exist (CI): the 0600 file is then the store to expect.
+      this.options.warn(`kgate: warning: ${error.message}; keeping tokens in a 0600 file under ${this.options.stateDir} instead`, { routine: true });
       storage = 'file';
       await this.stores.file.write(key, text).catch((e: unknown) => { throw storeError(e); });
     }
