@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { toErrorBody } from '../cli/errors.js';
+import { networkFailure } from '../cli/network-failure.js';
 import type { KgatePaths } from '../cli/paths.js';
+import type { PolicyEndpoint } from '../policy/client-context.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -22,7 +25,10 @@ export interface DoctorDeps {
   run: (file: string, args: readonly string[]) => Promise<string>;
   /** Writes, reads back and deletes a probe entry in the OS keyring. */
   probeKeyring: () => Promise<void>;
-  fetch: typeof fetch;
+  /** The policy service as every command resolves it (URL and CA); undefined when none is set. */
+  policyEndpoint: () => Promise<PolicyEndpoint | undefined>;
+  /** GETs `url` trusting what the policy client trusts (the system's CAs plus `ca`); resolves with the status. */
+  get: (url: string, ca: string | undefined) => Promise<number>;
 }
 
 const MIN_NODE = [22, 13, 0] as const;
@@ -94,28 +100,46 @@ export async function checkDirectory(name: string, dir: string, private_: boolea
   }
 }
 
-async function checkPolicyService({ env, fetch }: DoctorDeps): Promise<CheckResult> {
-  const server = env.KGATE_SERVER;
-  if (!server) {
-    return { name: 'policy service', status: 'warn', detail: 'no policy service configured', fix: 'Set KGATE_SERVER to the URL of `kgate server`.' };
-  }
-  const url = new URL('/healthz', server);
+async function checkPolicyService({ policyEndpoint, get }: DoctorDeps): Promise<CheckResult> {
+  const name = 'policy service';
+  let endpoint: PolicyEndpoint | undefined;
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
-    return response.ok
-      ? { name: 'policy service', status: 'ok', detail: `${url.origin} answers` }
-      : { name: 'policy service', status: 'fail', detail: `${url.origin} answered ${response.status}`, fix: 'Check the policy service logs.' };
+    endpoint = await policyEndpoint();
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return { name: 'policy service', status: 'fail', detail: `${url.origin} unreachable (${reason})`, fix: 'Check KGATE_SERVER and that `kgate server` is running.' };
+    const body = toErrorBody(error);
+    return { name, status: 'fail', detail: body.message, fix: body.suggestions[0] ?? 'Check KGATE_SERVER, KGATE_SERVER_CA_FILE and KGATE_CA_FILE.' };
+  }
+  if (!endpoint) {
+    return { name, status: 'warn', detail: 'no policy service configured', fix: 'Set KGATE_SERVER (or server: in config.yaml) to the URL of `kgate server`.' };
+  }
+  const base = endpoint.server.replace(/\/+$/, '');
+  try {
+    const status = await get(`${base}/healthz`, endpoint.ca);
+    return status >= 200 && status < 300
+      ? { name, status: 'ok', detail: `${base} answers${endpoint.ca ? ' (its CA trusted from KGATE_SERVER_CA_FILE or KGATE_CA_FILE)' : ''}` }
+      : { name, status: 'fail', detail: `${base} answered HTTP ${status}`, fix: 'Check the policy service logs.' };
+  } catch (error) {
+    const failure = networkFailure(error) ?? { code: 'ERROR', reason: toErrorBody(error).message, tls: false };
+    if (failure.tls) {
+      return {
+        name, status: 'fail', detail: `${base}: TLS ${failure.reason} (${failure.code})`,
+        fix: endpoint.ca
+          ? 'The CA in KGATE_SERVER_CA_FILE (or KGATE_CA_FILE) does not vouch for this certificate: point it at the CA that issued it.'
+          : 'Trust its CA: set KGATE_SERVER_CA_FILE (or KGATE_CA_FILE) to its PEM file.',
+      };
+    }
+    return { name, status: 'fail', detail: `${base} unreachable: ${failure.reason} (${failure.code})`, fix: 'Check KGATE_SERVER and that `kgate server` is running.' };
   }
 }
 
+/** How long the health check may take. */
+const HEALTH_TIMEOUT_MS = 5_000;
+
 /** The real-world wiring of {@link DoctorDeps}. */
-export function systemDoctorDeps(paths: KgatePaths): DoctorDeps {
+export function systemDoctorDeps(paths: KgatePaths, flags: { server?: string; 'ca-file'?: string } = {}, env: NodeJS.ProcessEnv = process.env): DoctorDeps {
   const exec = promisify(execFile);
   return {
-    env: process.env,
+    env,
     nodeVersion: process.version,
     paths,
     run: async (file, args) => (await exec(file, [...args], { timeout: 10_000 })).stdout,
@@ -131,6 +155,17 @@ export function systemDoctorDeps(paths: KgatePaths): DoctorDeps {
         await store.remove(key);
       }
     },
-    fetch: globalThis.fetch,
+    policyEndpoint: async () => (await import('../policy/client-context.js')).policyEndpoint(flags, env),
+    get: async (url, ca) => {
+      const [{ fetch }, { policyServiceAgent }] = await Promise.all([import('undici'), import('../policy/client.js')]);
+      const agent = await policyServiceAgent(ca);
+      try {
+        const response = await fetch(url, { dispatcher: agent, signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
+        await response.body?.cancel();
+        return response.status;
+      } finally {
+        await agent.close();
+      }
+    },
   };
 }

@@ -28,15 +28,30 @@ export interface ServerFlagValues {
   'ca-file'?: string;
 }
 
+/** Where the policy service is, and the extra CA (PEM) to trust for it. */
+export interface PolicyEndpoint {
+  server: string;
+  ca?: string;
+}
+
+/**
+ * The policy service every command talks to, resolved as the header says; undefined when none is
+ * configured. Checks that need the service without a login (`kgate doctor`) use this too.
+ */
+export async function policyEndpoint(flags: Pick<ServerFlagValues, 'server' | 'ca-file'>, env: NodeJS.ProcessEnv = process.env): Promise<PolicyEndpoint | undefined> {
+  const server = flags.server || env.KGATE_SERVER || (await configuredServer(env));
+  if (!server) return undefined;
+  checkUrl(server);
+  const caFile = env.KGATE_SERVER_CA_FILE || flags['ca-file'] || env.KGATE_CA_FILE;
+  return caFile ? { server, ca: await readCa(caFile) } : { server };
+}
+
 /** Opens a {@link PolicyClient} for the current identity. */
 export async function openPolicyClient(flags: ServerFlagValues, env: NodeJS.ProcessEnv = process.env): Promise<PolicyClient> {
-  const server = flags.server || env.KGATE_SERVER || (await configuredServer(env));
-  if (!server) throw usageError('No policy service configured', ['Pass --server https://…, set KGATE_SERVER, or add `server: https://…` to config.yaml.']);
-  checkUrl(server);
+  const endpoint = await policyEndpoint(flags, env);
+  if (!endpoint) throw usageError('No policy service configured', ['Pass --server https://…, set KGATE_SERVER, or add `server: https://…` to config.yaml.']);
   const { session } = await openIdentity(flags, env);
-  const caFile = env.KGATE_SERVER_CA_FILE || flags['ca-file'] || env.KGATE_CA_FILE;
-  const ca = caFile ? await readCa(caFile) : undefined;
-  return new PolicyClient({ server, ca, token: async () => (await session.getToken()).token });
+  return new PolicyClient({ ...endpoint, token: async () => (await session.getToken()).token });
 }
 
 async function configuredServer(env: NodeJS.ProcessEnv): Promise<string | undefined> {

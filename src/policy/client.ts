@@ -6,10 +6,11 @@
 import { rootCertificates } from 'node:tls';
 import type { Agent } from 'undici';
 import { ExitCode, KgateError } from '../cli/errors.js';
-import type { ApprovalView, CredentialView, GatewayCredentialView, GrantRequestBody, GrantTemplateView, GrantView, ListView, PolicyRulesView, RequestApprovalBody } from './server/api.js';
+import { networkFailure } from '../cli/network-failure.js';
+import type { ApprovalView, ClusterView, CredentialView, GatewayCredentialView, GrantRequestBody, GrantTemplateView, GrantView, ListView, PolicyRulesView, RequestApprovalBody } from './server/api.js';
 import type { AuditConflictQuery, AuditConflictRecord, AuditQuery } from './store/types.js';
 
-export type { ApprovalView, CredentialView, GatewayCredentialView, GrantRequestBody, GrantTemplateView, GrantView, PolicyRulesView, PrincipalView, RequestApprovalBody } from './server/api.js';
+export type { ApprovalView, ClusterView, CredentialView, GatewayCredentialView, GrantRequestBody, GrantTemplateView, GrantView, PolicyRulesView, PrincipalView, RequestApprovalBody } from './server/api.js';
 
 export interface PolicyClientOptions {
   /** Base URL of the policy service, e.g. `https://kgate.example.com`. */
@@ -51,6 +52,11 @@ export class PolicyClient {
 
   constructor(private readonly opts: PolicyClientOptions) {
     this.base = opts.server.replace(/\/+$/, '');
+  }
+
+  /** Clusters the caller may request a grant on, and how each is reached. */
+  clusters(): Promise<ClusterView[]> {
+    return this.call<ListView<ClusterView>>('GET', '/v1/clusters').then((l) => l.items);
   }
 
   /** Grant templates the caller may request, on `cluster` or on any cluster. */
@@ -196,14 +202,24 @@ export class PolicyClient {
   }
 
   private dispatcher(): Promise<Agent> {
-    this.agent ??= import('undici').then(({ Agent }) => new Agent({
-      connect: { ca: this.opts.ca ? [...rootCertificates, this.opts.ca] : undefined },
-      // Long-polls hold the response for up to a minute.
-      headersTimeout: 90_000,
-      bodyTimeout: 90_000,
-    }));
+    this.agent ??= policyServiceAgent(this.opts.ca);
     return this.agent;
   }
+}
+
+/**
+ * The connection pool every caller of the policy service uses: the system's trusted CAs plus `ca`
+ * (PEM; KGATE_SERVER_CA_FILE or KGATE_CA_FILE), so a check like `kgate doctor` trusts exactly
+ * what the commands trust.
+ */
+export async function policyServiceAgent(ca?: string): Promise<Agent> {
+  const { Agent } = await import('undici');
+  return new Agent({
+    connect: { ca: ca ? [...rootCertificates, ca] : undefined },
+    // Long-polls hold the response for up to a minute.
+    headersTimeout: 90_000,
+    bodyTimeout: 90_000,
+  });
 }
 
 function waitQuery(wait?: { revision: number; seconds: number }): Record<string, string | undefined> {
@@ -252,16 +268,10 @@ async function apiError(response: Response): Promise<PolicyApiError> {
 }
 
 function unreachable(base: string, error: unknown): KgateError {
-  let cause = error as { code?: string; cause?: unknown } | undefined;
-  let code: string | undefined;
-  for (let i = 0; cause && i < 5; i += 1) {
-    if (typeof cause.code === 'string') code = cause.code;
-    cause = cause.cause as typeof cause;
-  }
-  const tls = code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO/.test(code);
-  return new KgateError(`Cannot reach the policy service at ${base} (${code ?? 'network error'})`, {
-    code: tls ? 'KGATE_TLS' : 'KGATE_SERVER_UNAVAILABLE',
+  const failure = networkFailure(error) ?? { code: 'NETWORK', reason: 'network error', tls: false };
+  return new KgateError(`Cannot reach the policy service at ${base} (${failure.code}: ${failure.reason})`, {
+    code: failure.tls ? 'KGATE_TLS' : 'KGATE_SERVER_UNAVAILABLE',
     exit: ExitCode.Unavailable,
-    suggestions: tls ? ['Trust its CA with KGATE_SERVER_CA_FILE (or KGATE_CA_FILE).'] : ['Check --server / KGATE_SERVER and that kgate server is running.'],
+    suggestions: failure.tls ? ['Trust its CA with KGATE_SERVER_CA_FILE (or KGATE_CA_FILE).'] : ['Check --server / KGATE_SERVER and that kgate server is running.'],
   });
 }

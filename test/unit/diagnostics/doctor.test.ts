@@ -26,7 +26,8 @@ describe('runDoctor', () => {
     paths: { config: join(dir, 'config'), state: join(dir, 'state'), cache: join(dir, 'cache') },
     run: async () => JSON.stringify({ clientVersion: { gitVersion: 'v1.32.4' } }),
     probeKeyring: async () => undefined,
-    fetch: globalThis.fetch,
+    policyEndpoint: async () => undefined,
+    get: async () => 200,
     ...over,
   });
 
@@ -49,9 +50,36 @@ describe('runDoctor', () => {
     expect(results.find((r) => r.name === 'keyring')?.status).toBe('ok');
   });
 
-  it('fails the policy service check when it does not answer', async () => {
-    const results = await runDoctor(deps({ env: { KGATE_SERVER: 'http://127.0.0.1:9' } }));
-    expect(results.find((r) => r.name === 'policy service')?.status).toBe('fail');
+  const policyCheck = async (over: Partial<DoctorDeps>) => (await runDoctor(deps({ policyEndpoint: async () => ({ server: 'https://kgate.example/' }), ...over }))).find((r) => r.name === 'policy service');
+  const fetchFailed = (cause: Error & { code?: string }) => Object.assign(new TypeError('fetch failed'), { cause });
+
+  it('fails the policy service check when it does not answer, naming why', async () => {
+    const refused = await policyCheck({ get: async () => { throw fetchFailed(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' })); } });
+    expect(refused).toMatchObject({ status: 'fail', detail: 'https://kgate.example unreachable: connection refused (ECONNREFUSED)' });
+    const unknownHost = await policyCheck({ get: async () => { throw fetchFailed(Object.assign(new Error('getaddrinfo ENOTFOUND kgate.example'), { code: 'ENOTFOUND' })); } });
+    expect(unknownHost?.detail).toBe('https://kgate.example unreachable: host name not found (ENOTFOUND)');
+  });
+
+  it('names a certificate the policy service check does not trust, and says which CA to set', async () => {
+    const untrusted = fetchFailed(Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }));
+    const withoutCa = await policyCheck({ get: async () => { throw untrusted; } });
+    expect(withoutCa).toMatchObject({ status: 'fail', detail: 'https://kgate.example: TLS certificate not trusted (SELF_SIGNED_CERT_IN_CHAIN)' });
+    expect(withoutCa?.fix).toContain('KGATE_SERVER_CA_FILE');
+    const withCa = await policyCheck({ policyEndpoint: async () => ({ server: 'https://kgate.example', ca: 'PEM' }), get: async () => { throw untrusted; } });
+    expect(withCa?.fix).toContain('does not vouch for this certificate');
+  });
+
+  it('hands the health check the CA the policy client would trust', async () => {
+    const asked: [string, string | undefined][] = [];
+    const check = await policyCheck({ policyEndpoint: async () => ({ server: 'https://kgate.example/base/', ca: 'PEM' }), get: async (url, ca) => { asked.push([url, ca]); return 200; } });
+    expect(asked).toEqual([['https://kgate.example/base/healthz', 'PEM']]);
+    expect(check?.status).toBe('ok');
+  });
+
+  it('fails the policy service check when its settings cannot be used', async () => {
+    const { usageError } = await import('../../../src/cli/errors.js');
+    const check = await policyCheck({ policyEndpoint: async () => { throw usageError('Cannot read the CA file /nope (ENOENT)'); } });
+    expect(check).toMatchObject({ status: 'fail', detail: 'Cannot read the CA file /nope (ENOENT)' });
   });
 
   it('warns about a state directory readable by others', async () => {
