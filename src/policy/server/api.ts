@@ -100,6 +100,18 @@ export interface GrantTemplateView {
   breakGlassOnly: boolean;
 }
 
+/** `GET /v1/clusters` item: a cluster the caller may request a grant on. */
+export interface ClusterView {
+  name: string;
+  type: 'eks' | 'kubernetes';
+  /** Where the gate runs: in the service's gateway, or in a broker on the caller's machine. */
+  access: 'gateway' | 'broker';
+  /** Gateway clusters: where the gateway serves the cluster, under the service's URL. */
+  gatewayPath?: string;
+  /** The grant templates the caller may request on it, in policy order. */
+  templates: string[];
+}
+
 /** A list response. */
 export interface ListView<T> {
   items: T[];

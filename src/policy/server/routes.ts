@@ -4,6 +4,7 @@ import type { GrantLifecycle } from './grant-lifecycle.js';
 import { Router, type RouteContext, type RouteHandler } from './router.js';
 import { ApprovalRoutes } from './routes-approvals.js';
 import { AuditRoutes } from './routes-audit.js';
+import { ClusterRoutes } from './routes-clusters.js';
 import { GrantTemplateRoutes } from './routes-grant-templates.js';
 import { GatewayCredentialRoutes } from './routes-gateway-credentials.js';
 import { GrantRoutes } from './routes-grants.js';
@@ -17,10 +18,12 @@ export function buildRouter(ctx: ServiceContext, lifecycle: GrantLifecycle, sche
   const audit = new AuditRoutes(ctx);
   const policy = new PolicyRoutes(ctx);
   const templates = new GrantTemplateRoutes(ctx);
+  const clusters = new ClusterRoutes(ctx);
   const gateway = new GatewayCredentialRoutes(ctx);
   return new Router()
     .add('GET', '/healthz', (rc) => policy.health(rc))
     .add('GET', '/readyz', (rc) => policy.ready(rc))
+    .add('GET', '/v1/clusters', authed((rc, who) => clusters.list(rc, who)))
     .add('GET', '/v1/grant-templates', authed((rc, who) => templates.list(rc, who)))
     .add('POST', '/v1/grants', authed((rc, who) => grants.create(rc, who)))
     .add('GET', '/v1/grants', authed((rc, who) => grants.list(rc, who)))
