@@ -3,7 +3,8 @@
  * prints one line per endpoint, writes FILE as `export NAME=value` lines, and runs until SIGINT or
  * SIGTERM.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createServerLogger } from '../../src/policy/server/logger.js';
 import { startSimPolicyServer } from './policy-server.js';
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
   const endpoints = [...world.endpoints, { name: 'kgate policy service', url: policyServer.url }];
   for (const endpoint of endpoints) process.stdout.write(`${endpoint.name.padEnd(28)} ${endpoint.url}\n`);
   if (values['env-file']) {
+    // The README's `--env-file .sim/env` names a directory a fresh clone does not have yet.
+    await mkdir(dirname(values['env-file']), { recursive: true, mode: 0o700 });
     await writeFile(values['env-file'], renderEnvFile(world.env), { mode: 0o600 });
     process.stdout.write(`${'env file'.padEnd(28)} ${values['env-file']}\n`);
   }
