@@ -165,6 +165,8 @@ export async function pumpSession(opts: SessionOptions): Promise<SessionOutcome>
     }
   };
 
+  // Set when kgate ended the session: the apiserver's close that follows says nothing of the command's exit.
+  let endedByKgate = false;
   const endByKgate = (): void => {
     if (failed) return;
     const why = String(opts.ending?.reason);
@@ -173,6 +175,7 @@ export async function pumpSession(opts: SessionOptions): Promise<SessionOutcome>
     if (failed) return;
     // Nothing more is relayed: the command's status, if it comes now, is not the session's end.
     failed = true;
+    endedByKgate = true;
     log(`exec: ending the session: ${why}`);
     const frame = execEndFrame(protocol, why);
     if (client.readyState === client.OPEN) client.send(frame.data, { binary: frame.isBinary });
@@ -211,7 +214,7 @@ export async function pumpSession(opts: SessionOptions): Promise<SessionOutcome>
     onUpstreamClose: (code) => {
       batch.flush();
       if (!failed) flushOutput();
-      const exit = exitWithoutStatus(protocol, code);
+      const exit = endedByKgate ? undefined : exitWithoutStatus(protocol, code);
       if (exit) settleExit(exit);
     },
     noteError: (error) => {
