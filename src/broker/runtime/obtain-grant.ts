@@ -2,8 +2,8 @@
  * The grant a wrapped command runs under: an active grant of the caller's for the same cluster,
  * template and namespaces is reused (and left alone afterwards), unless a TTL was asked and that
  * grant would outlive it; otherwise a new one is requested, waited for up to `waitMs` when it
- * needs approval, and marked as created for this run so it is released when the run ends. Which
- * of the two happened is said on the status line, never silently.
+ * needs approval, and marked as created for this run so it is released when the run ends. With a
+ * TTL, which of the two happened is said on the status line, never silently.
  */
 import { ExitCode, KgateError } from '../../cli/errors.js';
 import type { GrantRequestBody, GrantView, PolicyClient } from '../../policy/client.js';
@@ -80,7 +80,8 @@ export interface ObtainOptions {
 export async function obtainGrant(client: PolicyClient, request: GrantRequestBody, options: ObtainOptions): Promise<ObtainedGrant> {
   const { reuse, outlives } = await chooseReusableGrant(client, request);
   if (reuse) {
-    options.status(`kgate: using your active grant ${reuse.id} (${reuse.template} on ${reuse.cluster}, ${formatRemaining((reuse.expiresAt ?? 0) - Date.now())} left${request.ttl ? `, within --ttl ${request.ttl}` : ''})`);
+    // Reuse is the documented default; with --ttl the caller asked for a bound, so say what bound it got.
+    if (request.ttl) options.status(`kgate: using your active grant ${reuse.id} (${reuse.template} on ${reuse.cluster}, ${formatRemaining((reuse.expiresAt ?? 0) - Date.now())} left, within --ttl ${request.ttl})`);
     return { grant: reuse, created: false };
   }
   if (outlives) options.status(`kgate: not reusing grant ${outlives.id}: it runs ${formatRemaining((outlives.expiresAt ?? 0) - Date.now())} more, longer than --ttl ${request.ttl}; requesting a new grant`);
