@@ -21,7 +21,7 @@ describe('streamEndMessage', () => {
   test('a reason cannot add lines or run on: control characters become spaces, length is bounded', () => {
     const message = streamEndMessage('grant g-1 was revoked (Revoked by eve: x\nkgate: fake line\r\u2028\u0007)');
     expect(message).toBe('kgate: grant g-1 was revoked (Revoked by eve: x kgate: fake line ); stream closed');
-    expect(message).not.toMatch(/[\n\r\u2028\u0007]/);
+    expect([...message].filter((c) => c.charCodeAt(0) < 0x20 || c === '\u2028')).toEqual([]);
     expect(streamEndMessage('x'.repeat(5000)).length).toBeLessThan(340);
   });
 });
