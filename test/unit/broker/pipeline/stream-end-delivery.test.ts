@@ -39,6 +39,7 @@ async function stopAfter(plan: MaskPlan, contentType: string, chunks: string[], 
       res, response, plan, masker: createMasker(masking), auditId: 'audit-1', maxBufferedBodyBytes: 1 << 20,
       beforeEnd: async (d) => {
         audited = d;
+        return undefined;
       },
       ending: ending.signal,
     });
