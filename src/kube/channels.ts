@@ -27,6 +27,13 @@ export const CHANNEL_PROTOCOLS: readonly ChannelProtocol[] = ['v5.channel.k8s.io
 const BASE64_PROTOCOLS: ReadonlySet<string> = new Set(['v4.base64.channel.k8s.io', 'base64.channel.k8s.io']);
 const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+const STATUS_JSON_PROTOCOLS: ReadonlySet<string> = new Set(['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io']);
+
+/** Whether the error channel carries a metav1.Status (v4, v5) rather than plain error text (older protocols). */
+export function sendsStatusJson(protocol: ChannelProtocol): boolean {
+  return STATUS_JSON_PROTOCOLS.has(protocol);
+}
+
 /** A decoded frame. */
 export interface ChannelFrame {
   channel: number;

@@ -14,4 +14,5 @@ export * from './query.js';
 export * from './request-info.js';
 export * from './selectors.js';
 export * from './status.js';
+export * from './stream-end.js';
 export * from './watch.js';

@@ -72,9 +72,12 @@ export class PolicyClient {
     return this.call<ListView<GrantView>>('GET', `/v1/grants${query({ ...filter, mine: filter.mine ? 'true' : undefined })}`).then((l) => l.items);
   }
 
-  /** The grant; with `wait`, returns once its revision exceeds `revision` or the wait ends. */
-  getGrant(id: string, wait?: { revision: number; seconds: number }): Promise<GrantView> {
-    return this.call('GET', `/v1/grants/${encodeURIComponent(id)}${query(waitQuery(wait))}`);
+  /**
+   * The grant; with `wait`, returns once its revision exceeds `revision` or the wait ends. `signal`
+   * abandons the wait (a broker that stops watching its grant).
+   */
+  getGrant(id: string, wait?: { revision: number; seconds: number }, signal?: AbortSignal): Promise<GrantView> {
+    return this.call('GET', `/v1/grants/${encodeURIComponent(id)}${query(waitQuery(wait))}`, undefined, undefined, signal);
   }
 
   revokeGrant(id: string, reason?: string): Promise<GrantView> {
@@ -172,8 +175,8 @@ export class PolicyClient {
     if (this.agent) await (await this.agent).close();
   }
 
-  private async call<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
-    const response = await this.send(method, path, body, contentType);
+  private async call<T>(method: string, path: string, body?: unknown, contentType?: string, signal?: AbortSignal): Promise<T> {
+    const response = await this.send(method, path, body, contentType, {}, signal);
     if (!response.ok) throw await apiError(response);
     return (await response.json()) as T;
   }

@@ -50,6 +50,21 @@ export function describeGrant(g: GrantView): string {
   }
 }
 
+/**
+ * Why access under a grant is over, as streams ended with it say it (in band and in audit), e.g.
+ * `grant g-1 expired` or `grant g-1 was revoked (Revoked by alice: done)`.
+ */
+export function grantEndReason(g: Pick<GrantView, 'id' | 'state' | 'message'>): string {
+  switch (g.state) {
+    case 'expired':
+      return `grant ${g.id} expired`;
+    case 'revoked':
+      return `grant ${g.id} was revoked${g.message ? ` (${g.message})` : ''}`;
+    default:
+      return `grant ${g.id} ended (${g.state})`;
+  }
+}
+
 export function grantRows(grants: GrantView[]): string[] {
   return table(
     ['ID', 'STATE', 'CLUSTER', 'GRANT', 'ROLE', 'NAMESPACES', 'OWNER', 'EXPIRES'],

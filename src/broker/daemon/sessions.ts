@@ -4,7 +4,8 @@
  * logs in without prompting, reuses or requests a grant, and opens a cluster session with a
  * fresh session token. Concurrent requests for the same key share one attempt, so twenty kubectl
  * processes starting at once cause one login and one grant. A pending grant is remembered and
- * checked again on the next request; an expired one closes its session and invalidates its token.
+ * checked again on the next request. A grant that expires or is revoked ends its session's streams
+ * (the session watches it), closes the session and invalidates its token.
  */
 import { createHash } from 'node:crypto';
 import { toErrorBody } from '../../cli/errors.js';
@@ -17,8 +18,6 @@ import { openClusterSession, type ClusterSession } from '../runtime/cluster-sess
 import { findReusableGrant, MIN_REMAINING_MS } from '../runtime/obtain-grant.js';
 import type { BrokerStatus, CredentialRequest, CredentialResponse } from './protocol.js';
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 interface Entry {
   key: string;
   cluster: string;
@@ -28,7 +27,6 @@ interface Entry {
   created: boolean;
   session?: ClusterSession;
   token?: string;
-  timer?: NodeJS.Timeout;
 }
 
 export interface SessionRegistryOptions {
@@ -73,18 +71,17 @@ export function createSessionRegistry(options: SessionRegistryOptions): SessionR
   async function drop(entry: Entry, why: string): Promise<void> {
     if (entries.get(entry.key) === entry) entries.delete(entry.key);
     if (entry.token) tokens.delete(digest(entry.token));
-    clearTimeout(entry.timer);
     log(`session for ${entry.template} on ${entry.cluster} closed (${why})`);
     await entry.session?.close().catch(() => undefined);
   }
 
   async function activate(entry: Entry): Promise<CredentialResponse> {
-    entry.session = await openClusterSession({ client, grant: entry.grant, stateDir: options.stateDir, spool: options.spool, log, status: log });
+    entry.session = await openClusterSession({
+      client, grant: entry.grant, stateDir: options.stateDir, spool: options.spool, log, status: log,
+      onGrantEnded: (why) => void drop(entry, why),
+    });
     entry.token = createSessionToken();
     tokens.set(digest(entry.token), entry);
-    const left = (entry.grant.expiresAt ?? Date.now()) - Date.now();
-    entry.timer = setTimeout(() => void drop(entry, 'the grant expired'), Math.min(Math.max(left, 0), MAX_TIMER_MS));
-    entry.timer.unref();
     log(`session for ${entry.template} on ${entry.cluster} open on grant ${entry.grant.id}`);
     return granted(entry);
   }
@@ -92,7 +89,8 @@ export function createSessionRegistry(options: SessionRegistryOptions): SessionR
   async function obtain(request: CredentialRequest, key: string): Promise<CredentialResponse> {
     await ensureLogin(options.identity);
     const known = entries.get(key);
-    if (known?.token) await drop(known, 'its grant is about to expire');
+    // Not awaited: the old session's streams run on until its grant ends, and a new credential must not wait for them.
+    if (known?.token) void drop(known, 'its grant is about to expire');
     if (known && !known.token) {
       known.grant = await client.getGrant(known.grant.id);
       if (known.grant.state === 'pending') return pending(known);
@@ -145,6 +143,7 @@ export function createSessionRegistry(options: SessionRegistryOptions): SessionR
     })),
     async close() {
       for (const entry of [...entries.values()]) {
+        entry.session?.pipeline.terminate('the kgate broker stopped');
         await drop(entry, 'the broker stops');
         if (entry.created) await client.revokeGrant(entry.grant.id, 'kgate broker stopped').catch((error: Error) => log(`could not release grant ${entry.grant.id} (${error.message})`));
       }

@@ -12,6 +12,7 @@ import {
   decodeFrame,
   parseExitStatus,
   parseResize,
+  sendsStatusJson,
 } from '../../kube/channels.js';
 import type { ChannelProtocol, TerminalSize } from '../../kube/channels.js';
 
@@ -87,15 +88,13 @@ export interface ExecExit {
   message: string;
 }
 
-const JSON_STATUS_PROTOCOLS: ReadonlySet<ChannelProtocol> = new Set(['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io']);
-
 /**
  * Reads the status channel: a metav1.Status on v4 and v5; on older protocols the channel carries
  * only an error text, which kubectl turns into exit code 1.
  */
 export function exitFromStatus(protocol: ChannelProtocol, payload: Uint8Array): ExecExit {
   const text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
-  if (!JSON_STATUS_PROTOCOLS.has(protocol)) return { exitCode: 1, message: text };
+  if (!sendsStatusJson(protocol)) return { exitCode: 1, message: text };
   const status = parseExitStatus(text);
   return status.ok ? { exitCode: status.exitCode, message: status.message } : { exitCode: 1, message: status.reason };
 }
@@ -105,7 +104,7 @@ export function exitFromStatus(protocol: ChannelProtocol, payload: Uint8Array): 
  * protocols (they send nothing on success), unknown on v4 and v5 (they always send one).
  */
 export function exitWithoutStatus(protocol: ChannelProtocol, closeCode: number): ExecExit | undefined {
-  return closeCode === 1000 && !JSON_STATUS_PROTOCOLS.has(protocol) ? { exitCode: 0, message: '' } : undefined;
+  return closeCode === 1000 && !sendsStatusJson(protocol) ? { exitCode: 0, message: '' } : undefined;
 }
 
 /** Largest close reason a WebSocket close frame can carry, in bytes. */

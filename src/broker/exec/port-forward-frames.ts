@@ -79,6 +79,12 @@ export class PortForwardChannels {
     this.prefixLeft = ports.flatMap(() => [2, 2]);
   }
 
+  /** How many of the 2 port-prefix bytes of an apiserver `channel` were passed on to the client. */
+  prefixSent(channel: number): number {
+    const left = this.prefixLeft[channel];
+    return left === undefined ? 0 : 2 - left;
+  }
+
   /** A client → apiserver message. */
   fromClient(data: RawMessage, isBinary: boolean): PortForwardAction {
     const decoded = decodePortForwardFrame(this.protocol, data, isBinary);

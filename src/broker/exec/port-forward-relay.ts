@@ -10,6 +10,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { badRequest, statusResponse } from '../../kube/status.js';
+import { portForwardEndFrames } from '../../kube/stream-end.js';
 import { writeRawStatus } from '../raw-response.js';
 import type { RawResponse } from '../raw-response.js';
 import { sendWithBackpressure } from './backpressure.js';
@@ -18,7 +19,7 @@ import type { RawMessage } from './frames.js';
 import { negotiatePortForwardProtocol, PortForwardChannels } from './port-forward-frames.js';
 import type { PortForwardProtocol } from './port-forward-frames.js';
 import { parsePortForwardTarget } from './port-forward-target.js';
-import { bridgeSockets } from './socket-pair.js';
+import { bridgeSockets, closeSocket } from './socket-pair.js';
 import { openUpstream } from './upstream.js';
 import type { UpstreamTarget } from './upstream.js';
 
@@ -33,6 +34,11 @@ export interface RelayPortForwardOptions {
   log: (line: string) => void;
   /** Called once both WebSockets are open, before any message is relayed. */
   onOpen?: () => void;
+  /**
+   * Aborted (reason: why, a string) when kgate ends the session (its grant ended): each port's
+   * error channel says why, then both sides close.
+   */
+  ending?: AbortSignal;
   now?: () => Date;
 }
 
@@ -119,17 +125,31 @@ export async function relayPortForward(opts: RelayPortForwardOptions): Promise<P
     return true;
   };
   const payloadOf = (data: RawMessage): Buffer => (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data));
+  let ended = false;
+  const endByKgate = (): void => {
+    if (ended) return;
+    ended = true;
+    const why = String(opts.ending?.reason);
+    log(`port-forward: ending the session: ${why}`);
+    const frames = portForwardEndFrames({ base64: negotiated.protocol === 'v4.base64.channel.k8s.io', ports, prefixSent: (channel) => channels.prefixSent(channel) }, why);
+    for (const frame of frames) if (client.readyState === client.OPEN) client.send(frame.data, { binary: frame.isBinary });
+    closeSocket(client, 1000, '');
+    closeSocket(upstream, 1000, 'kgate: the session was ended');
+  };
+  if (opts.ending?.aborted) queueMicrotask(endByKgate);
+  else opts.ending?.addEventListener('abort', endByKgate, { once: true });
   const closeCode = await bridgeSockets(client, upstream, {
     onClientMessage: (data, isBinary) => {
-      if (pass(channels.fromClient(data, isBinary), 'client')) sendWithBackpressure(upstream, client, payloadOf(data), isBinary);
+      if (!ended && pass(channels.fromClient(data, isBinary), 'client')) sendWithBackpressure(upstream, client, payloadOf(data), isBinary);
     },
     onUpstreamMessage: (data, isBinary) => {
-      if (pass(channels.fromUpstream(data, isBinary), 'apiserver')) sendWithBackpressure(client, upstream, payloadOf(data), isBinary);
+      if (!ended && pass(channels.fromUpstream(data, isBinary), 'apiserver')) sendWithBackpressure(client, upstream, payloadOf(data), isBinary);
     },
     noteError: (error) => {
       facts.error ??= error;
     },
   });
+  opts.ending?.removeEventListener('abort', endByKgate);
   const { error, ...counted } = facts;
   return end(negotiated.protocol, { ...counted, closeCode, ...(error ? { error } : {}) });
 }

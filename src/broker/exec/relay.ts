@@ -45,6 +45,8 @@ export interface RelayExecOptions {
   onEnd: (summary: ExecSessionSummary) => void;
   /** Called once both WebSockets are open, before any frame is relayed. */
   onOpen?: () => void;
+  /** Aborted (reason: why) when kgate ends the open session; see SessionOptions.ending. */
+  ending?: AbortSignal;
   now?: () => Date;
 }
 
@@ -140,6 +142,7 @@ export async function relayExec(opts: RelayExecOptions): Promise<ExecSessionSumm
     output: createOutputMasker(opts.detectors),
     recorder: opts.recorder,
     recordStdin: opts.recordStdin,
+    ...(opts.ending ? { ending: opts.ending } : {}),
     log,
   });
   return end(negotiated.protocol, {

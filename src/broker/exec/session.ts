@@ -8,6 +8,7 @@
 import type { WebSocket } from 'ws';
 import { CHANNEL_CLOSE, CHANNEL_ERROR, encodeFrame, isBase64Protocol } from '../../kube/channels.js';
 import type { ChannelProtocol } from '../../kube/channels.js';
+import { execEndFrame } from '../../kube/stream-end.js';
 import { sendWithBackpressure } from './backpressure.js';
 import { clientFrameAction, exitFromStatus, exitWithoutStatus, upstreamFrameAction } from './frames.js';
 import type { ExecExit, RawMessage } from './frames.js';
@@ -35,6 +36,11 @@ export interface SessionOptions {
   output: OutputMasker;
   recorder?: ExecRecorder;
   recordStdin: boolean;
+  /**
+   * Aborted (reason: why, a string) when kgate ends the session (its grant ended): the output
+   * so far is flushed, the client gets a Status saying why on the error channel, both sides close.
+   */
+  ending?: AbortSignal;
   log: (line: string) => void;
 }
 
@@ -159,6 +165,25 @@ export async function pumpSession(opts: SessionOptions): Promise<SessionOutcome>
     }
   };
 
+  // Set when kgate ended the session: the apiserver's close that follows says nothing of the command's exit.
+  let endedByKgate = false;
+  const endByKgate = (): void => {
+    if (failed) return;
+    const why = String(opts.ending?.reason);
+    batch.flush();
+    flushOutput();
+    if (failed) return;
+    // Nothing more is relayed: the command's status, if it comes now, is not the session's end.
+    failed = true;
+    endedByKgate = true;
+    log(`exec: ending the session: ${why}`);
+    const frame = execEndFrame(protocol, why);
+    if (client.readyState === client.OPEN) client.send(frame.data, { binary: frame.isBinary });
+    // A normal close after the status, as the apiserver does, so kubectl reads the status and prints it.
+    closeSocket(client, 1000, '');
+    closeSocket(upstream, 1000, 'kgate: the session was ended');
+  };
+
   const onClientMessage = (data: RawMessage, isBinary: boolean): void => {
     if (failed) return;
     const action = clientFrameAction(protocol, data, isBinary);
@@ -181,19 +206,22 @@ export async function pumpSession(opts: SessionOptions): Promise<SessionOutcome>
     }
   };
 
+  if (opts.ending?.aborted) queueMicrotask(endByKgate);
+  else opts.ending?.addEventListener('abort', endByKgate, { once: true });
   const closeCode = await bridgeSockets(client, upstream, {
     onClientMessage,
     onUpstreamMessage,
     onUpstreamClose: (code) => {
       batch.flush();
       if (!failed) flushOutput();
-      const exit = exitWithoutStatus(protocol, code);
+      const exit = endedByKgate ? undefined : exitWithoutStatus(protocol, code);
       if (exit) settleExit(exit);
     },
     noteError: (error) => {
       outcome.error ??= error;
     },
   });
+  opts.ending?.removeEventListener('abort', endByKgate);
   outcome.closeCode = closeCode;
   outcome.maskedCount = output.maskedCount;
   return outcome;

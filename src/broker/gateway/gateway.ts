@@ -15,6 +15,7 @@ import { badRequest, internalError, serviceUnavailable, statusResponse, unauthor
 import type { GatewayCredentialRecord, PolicyStore } from '../../policy/store/types.js';
 import type { Grant, Policy } from '../../policy/types.js';
 import { principalId } from '../../policy/types.js';
+import { grantEndReason } from '../../policy/render.js';
 import { DEFAULT_LISTENER_LIMITS, guardRemoteRequest, type ListenerLimits } from '../listener/guard.js';
 import { onRequest, onUpgrade } from '../listener/server.js';
 import { writeRawStatus } from '../raw-response.js';
@@ -122,7 +123,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (!credential || credential.revokedAt !== undefined) reason = `the gateway credential was revoked (${credential?.revokedReason ?? 'gone'})`;
       // An expired credential opens nothing new; streams it opened run on until their grant ends.
       else if (credential.expiresAt <= t && session.active === 0) reason = 'the gateway credential expired';
-      else if (!grant || grant.state !== 'active' || (grant.expiresAt ?? 0) <= t) reason = grant?.state === 'revoked' ? `grant ${session.grant.id} was revoked` : `grant ${session.grant.id} ended (${grant?.state === 'active' ? 'expired' : grant?.state ?? 'gone'})`;
+      else if (!grant) reason = `grant ${session.grant.id} is gone`;
+      else if (grant.state !== 'active' || (grant.expiresAt ?? 0) <= t) reason = grantEndReason(grant.state === 'active' ? { ...grant, state: 'expired' } : grant);
       else if (session.active === 0 && t - session.lastUsed > (options.idleMs ?? 10 * 60_000)) reason = 'idle';
       if (reason) await endWhere((s) => s === session, reason);
     }

@@ -8,6 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { badGateway, type StatusResponse } from '../../kube/status.js';
+import { logEndLine, watchEndEvent } from '../../kube/stream-end.js';
 import type { ChunkMasker } from '../../mask/chunk-masker.js';
 import { maskJsonBody } from '../../mask/body.js';
 import { MaskError, toMaskError } from '../../mask/errors.js';
@@ -45,6 +46,11 @@ export interface DeliveryOptions {
    * has not started, else a reset.
    */
   beforeEnd?: (delivery: Delivery) => Promise<StatusResponse | undefined>;
+  /**
+   * Aborted (with the reason as a string) when kgate ends a watch or followed log under way: the
+   * stream stops reading the apiserver and closes with a last message in its own framing.
+   */
+  ending?: AbortSignal;
 }
 
 /** Sends a Status unless the response has started; then resets the connection instead. */
@@ -149,8 +155,30 @@ async function deliverObject(opts: DeliveryOptions): Promise<Delivery> {
   return delivery;
 }
 
+/**
+ * Ends a watch or followed log kgate stopped: what the masker still holds (whole and masked, or
+ * dropped), then the farewell in the stream's framing — a watch ERROR event, a `kgate:` log line.
+ */
+async function endStream(opts: DeliveryOptions, masker: ChunkMasker, atLineStart: boolean): Promise<Delivery> {
+  const { res, response, plan } = opts;
+  const why = String(opts.ending?.reason);
+  let rest: Uint8Array = new Uint8Array(0);
+  try {
+    rest = masker.end();
+  } catch {
+    // A partial event or line cut off by the stop cannot be masked whole, so it is not sent.
+  }
+  const lineStart = rest.length > 0 ? rest[rest.length - 1] === 0x0a : atLineStart;
+  const last = plan.kind === 'watch' ? watchEndEvent(why) : plan.kind === 'text' ? logEndLine(why, lineStart) : '';
+  const delivery: Delivery = { statusCode: response.statusCode, maskedCount: masker.maskedCount, error: `ended by kgate: ${why}`, maskFailed: false };
+  const withheld = await opts.beforeEnd?.(delivery);
+  if (withheld) return withhold(opts, delivery, withheld);
+  if (!res.destroyed && !res.writableEnded) res.end(Buffer.concat([rest, Buffer.from(last, 'utf8')]));
+  return delivery;
+}
+
 async function deliverStream(opts: DeliveryOptions): Promise<Delivery> {
-  const { res, response } = opts;
+  const { res, response, ending } = opts;
   const masker = failingAsMaskError(chunkMasker(opts.plan, opts.masker));
   const start = () => {
     if (!res.headersSent) res.writeHead(response.statusCode, responseHeaders(response.headers, { auditId: opts.auditId, unchanged: false, secretsStream: opts.secretsStream === true && opts.plan.kind !== 'text' }));
@@ -160,8 +188,13 @@ async function deliverStream(opts: DeliveryOptions): Promise<Delivery> {
     res.flushHeaders();
   }
   const closed = () => res.destroyed || res.writableEnded;
+  const stop = () => response.body.destroy();
+  ending?.addEventListener('abort', stop, { once: true });
+  // Whether the client's output so far ends a line, so a farewell line starts on its own.
+  let atLineStart = true;
   try {
     for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      if (ending?.aborted) break;
       const out = masker.write(chunk);
       if (out.length === 0) continue;
       start();
@@ -169,7 +202,9 @@ async function deliverStream(opts: DeliveryOptions): Promise<Delivery> {
         response.body.destroy();
         return { statusCode: response.statusCode, maskedCount: masker.maskedCount, error: 'the client went away', maskFailed: false };
       }
+      atLineStart = out[out.length - 1] === 0x0a;
     }
+    if (ending?.aborted) return await endStream(opts, masker, atLineStart);
     const rest = masker.end();
     const delivery: Delivery = { statusCode: response.statusCode, maskedCount: masker.maskedCount, maskFailed: false };
     // Before start(): a body that was all buffered can still be withheld with a Status.
@@ -180,9 +215,12 @@ async function deliverStream(opts: DeliveryOptions): Promise<Delivery> {
     return delivery;
   } catch (error) {
     if (error instanceof MaskError) return { ...refuseBody(opts, maskFailure(error), masker.maskedCount) };
+    if (ending?.aborted) return endStream(opts, masker, atLineStart);
     response.body.destroy();
     const statusCode = sendStatus(res, badGateway('the apiserver response broke off'), opts.auditId);
     return { statusCode, maskedCount: masker.maskedCount, error: `upstream body failed (${(error as { code?: string }).code ?? (error as Error).message})`, maskFailed: false };
+  } finally {
+    ending?.removeEventListener('abort', stop);
   }
 }
 

@@ -13,6 +13,7 @@ import { RecentRefusals, unrecordableStreamRefusal } from '../exec/index.js';
 import type { RequestContext } from '../listener/server.js';
 import { writeRawStatus } from '../raw-response.js';
 import { badRequest, forbidden, requestEntityTooLarge, statusResponse, type StatusResponse } from '../../kube/status.js';
+import { endedRequestStatus } from '../../kube/stream-end.js';
 import { maskerFor, type Masker } from '../../mask/object-masker.js';
 import type { RequestDecision } from '../../policy/evaluate-request.js';
 import { heldBodyProblem, heldRequestDetail, MAX_HELD_BODY_BYTES } from '../../policy/held-request.js';
@@ -36,7 +37,10 @@ export interface Pipeline {
   renewCredential(): void;
   /**
    * Ends every request still open (watches, followed logs, exec, attach, port-forward, holds) and
-   * audits each with `reason`: the grant or the caller's credential ended.
+   * audits each with `reason` (e.g. `grant g-1 expired`): the grant or the caller's credential
+   * ended. Each says so in band first, in its protocol's shape (src/kube/stream-end.ts): a Status
+   * on the exec error channel, a watch ERROR event, a `kgate:` log line, port-forward error text,
+   * a Status answer to a request still held or waiting for the apiserver.
    */
   terminate(reason: string): void;
   /** Waits for running handlers to finish their audit records, then closes the upstream pool. */
@@ -44,6 +48,8 @@ export interface Pipeline {
 }
 
 const DEFAULT_MAX_BUFFERED = 16 * 1024 * 1024;
+/** How long a stream gets to say goodbye and close before it is cut. */
+const FAREWELL_GRACE_MS = 10_000;
 
 /** Sent in place of a response whose audit record could not be written. */
 const UNRECORDED = statusResponse(503, 'ServiceUnavailable', 'kgate could not write the audit record of this request, so it withholds the response; requests are refused until the audit trail can be written');
@@ -72,6 +78,12 @@ function readAll(body: Readable, limit: number): Promise<Buffer | undefined> {
 interface Live {
   /** Set once the request was ended from outside, so its audit record says why. */
   endedBecause?: string;
+  /**
+   * How the stage serving the request ends it in band; without one the connection is cut. Set
+   * while the request is held or waits for the apiserver (the handler answers a Status), and
+   * once a watch, followed log, exec, attach or port-forward is under way.
+   */
+  farewell?: (reason: string) => void;
   end(reason: string): void;
 }
 
@@ -90,21 +102,34 @@ export function createPipeline(options: PipelineOptions): Pipeline {
    * Tracks a response or an upgraded socket until it closes. The signal aborts when the client
    * leaves before the end (ends a hold or the upstream request) or the request is terminated.
    */
-  const follow = (stream: ServerResponse | Duplex): { signal: AbortSignal; entry: Live } => {
+  const follow = (stream: ServerResponse | Duplex): { signal: AbortSignal; entry: Live; wake: () => void } => {
     const abort = new AbortController();
+    let cut: NodeJS.Timeout | undefined;
     const entry: Live = {
       end(reason) {
+        if (entry.endedBecause !== undefined) return;
         entry.endedBecause = reason;
-        abort.abort();
-        stream.destroy();
+        if (!entry.farewell) {
+          abort.abort();
+          stream.destroy();
+          return;
+        }
+        entry.farewell(reason);
+        // A client that does not read the farewell must not keep the stream open.
+        cut = setTimeout(() => {
+          abort.abort();
+          stream.destroy();
+        }, FAREWELL_GRACE_MS);
+        cut.unref();
       },
     };
     live.add(entry);
     stream.once('close', () => {
+      clearTimeout(cut);
       live.delete(entry);
       if (!stream.writableFinished) abort.abort();
     });
-    return { signal: abort.signal, entry };
+    return { signal: abort.signal, entry, wake: () => abort.abort() };
   };
 
   /** Commits the request's audit record; false when it could not be written. */
@@ -155,12 +180,18 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   }
 
   async function forward(req: IncomingMessage, res: ServerResponse, classified: ClassifiedRequest, body: Readable | Buffer | undefined, audit: Audit, signal: AbortSignal, entry?: Live): Promise<void> {
+    const ended = (): Promise<void> =>
+      finish({ ...audit, outcome: 'refused', statusCode: sendStatus(res, endedRequestStatus(entry!.endedBecause!), audit.auditId), error: `ended by kgate: ${entry!.endedBecause}` });
     const result = await forwarder.forward({
       method: classified.canonical.method,
       url: classified.canonical.url,
       headers: (token) => upstreamHeaders(req.headers, token, audit.auditId),
       ...(body ? { body } : {}),
     }, signal);
+    if (entry?.endedBecause) {
+      if (result.ok) result.response.body.destroy();
+      return ended();
+    }
     if (!result.ok) {
       log(`upstream failed for ${classified.canonical.method} ${classified.info.path} (${result.reason})`);
       return finish({ ...audit, outcome: 'upstream-error', statusCode: sendStatus(res, result.refusal, audit.auditId), error: result.reason });
@@ -176,6 +207,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       response.body.destroy();
       return finish({ ...audit, outcome: 'refused', statusCode: sendStatus(res, UNRECORDED, audit.auditId), error: UNRECORDED_STREAM });
     }
+    if (entry?.endedBecause) {
+      response.body.destroy();
+      return ended();
+    }
+    // A watch or followed log ends with a last message in its own framing; any other body, short-lived, is cut.
+    const ending = new AbortController();
+    if (entry) entry.farewell = streamsImmediately(plan) ? (reason) => ending.abort(reason) : undefined;
     const record = async (delivery: Delivery): Promise<StatusResponse | undefined> => {
       recorded = true;
       const error = entry?.endedBecause ? `ended by kgate: ${entry.endedBecause}` : delivery.error;
@@ -190,7 +228,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     };
     let recorded = false;
     const secretsStream = options.masking.secrets && !masker.exempt && classified.info.resource === 'secrets' && classified.info.subresource === '';
-    const delivery = await deliverResponse({ res, response, plan, masker, auditId: audit.auditId, maxBufferedBodyBytes: maxBuffered, secretsStream, beforeEnd: record });
+    const delivery = await deliverResponse({ res, response, plan, masker, auditId: audit.auditId, maxBufferedBodyBytes: maxBuffered, secretsStream, beforeEnd: record, ending: ending.signal });
     if (delivery.error) log(`response for ${classified.canonical.method} ${classified.info.path}: ${delivery.error}`);
     if (!recorded) await record(delivery);
   }
@@ -242,10 +280,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         return finish({ ...audit, statusCode: sendStatus(res, status, audit.auditId), error: problem.code === 413 ? 'held body too large' : 'held body unreadable' });
       }
     }
-    const { signal, entry } = follow(res);
+    const { signal, entry, wake } = follow(res);
+    // Until the response starts, an ended request is woken (hold, upstream call) and answered with a Status.
+    entry.farewell = wake;
     const held = { ...(req.headers['content-type'] !== undefined ? { contentType: req.headers['content-type'] } : {}), ...(Buffer.isBuffer(body) ? { body } : {}) };
     const refusal = await hold(classified, decision, audit, signal, held);
-    if (entry.endedBecause) return finish({ ...audit, outcome: 'refused', statusCode: 0, error: `ended by kgate: ${entry.endedBecause}` });
+    if (entry.endedBecause) return finish({ ...audit, outcome: 'refused', statusCode: sendStatus(res, endedRequestStatus(entry.endedBecause), audit.auditId), error: `ended by kgate: ${entry.endedBecause}` });
     if (refusal) {
       const outcome = decision.effect === 'approve' ? 'approval-required' : 'denied';
       return finish({ ...audit, outcome, statusCode: sendStatus(res, refusal, audit.auditId) });
@@ -284,8 +324,17 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       writeRawStatus(socket, replayed);
       return finish({ ...audit, outcome: decision.effect === 'allow' ? 'refused' : 'denied', statusCode: replayed.code, error: 'the SPDY retry of a refused WebSocket upgrade' });
     }
-    const { signal, entry } = follow(socket);
+    const { signal, entry, wake } = follow(socket);
+    entry.farewell = wake;
     const refusal = unrecordable ? guardrailRefusal(classified.info, user, decision) : await hold(classified, decision, audit, signal);
+    if (entry.endedBecause) {
+      const status = endedRequestStatus(entry.endedBecause);
+      writeRawStatus(socket, status);
+      return finish({ ...audit, outcome: 'refused', statusCode: status.code, error: `ended by kgate: ${entry.endedBecause}` });
+    }
+    // While the relay connects the stream is cut; once open, it ends with a last message of its protocol.
+    entry.farewell = undefined;
+    const ending = new AbortController();
     if (refusal && !unrecordable && decision.effect === 'approve') refusals.remember(canonical.request.url, refusal);
     const record = options.record;
     const result = await serveUpgrade(req, socket, head, {
@@ -293,7 +342,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       upstream: options.upstream, token: () => tokens.current(), detectors: masker.detectors, refusals, log, now,
       ...(record ? { record: () => record({ auditId: audit.auditId, info: classified.info, command: classified.command }) } : {}),
       // The session is open before its start can be committed: one that cannot be recorded is ended.
-      onOpen: () => void started({ ...audit, outcome: 'forwarded', statusCode: 101 }).then((written) => written || entry.end(UNRECORDED_STREAM)),
+      onOpen: () => {
+        entry.farewell = (reason) => ending.abort(reason);
+        void started({ ...audit, outcome: 'forwarded', statusCode: 101 }).then((written) => written || entry.end(UNRECORDED_STREAM));
+      },
+      ending: ending.signal,
     });
     await finish({ ...audit, ...result, ...(entry.endedBecause ? { error: `ended by kgate: ${entry.endedBecause}` } : {}) });
   }

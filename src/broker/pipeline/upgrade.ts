@@ -28,6 +28,8 @@ export interface UpgradeContext {
   record?: () => ExecRecording | undefined;
   /** Called when the relayed session opens. */
   onOpen?: () => void;
+  /** Aborted (reason: why, a string) when kgate ends the open session: it closes with a last message of its protocol. */
+  ending?: AbortSignal;
   log: (line: string) => void;
   now: () => Date;
 }
@@ -55,6 +57,7 @@ async function servePortForward(req: IncomingMessage, socket: Duplex, head: Buff
     upstream: { url: ctx.upstream.url, ca: ctx.upstream.ca, token },
     log: ctx.log,
     ...(ctx.onOpen ? { onOpen: ctx.onOpen } : {}),
+    ...(ctx.ending ? { ending: ctx.ending } : {}),
     now: ctx.now,
   });
   return {
@@ -89,6 +92,7 @@ export async function serveUpgrade(req: IncomingMessage, socket: Duplex, head: B
     log: ctx.log,
     onEnd: () => undefined,
     ...(ctx.onOpen ? { onOpen: ctx.onOpen } : {}),
+    ...(ctx.ending ? { ending: ctx.ending } : {}),
     now: ctx.now,
   });
   const recordingId = recording && !summary.refusedWith ? await recording.finish(summary) : undefined;

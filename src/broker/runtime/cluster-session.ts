@@ -1,9 +1,11 @@
 /**
  * Everything a broker needs to serve one grant on one cluster: the guardrail rules from the
  * policy service (revalidated), the grant's short-lived cluster credential (minted again before
- * it expires and once on a 401), approval holds, recordings, and an audit sink with this
- * session's own hash chain, wired into a request pipeline. No listener: `kgate exec` puts one
- * in front of a single session, the broker daemon routes many sessions behind one.
+ * it expires and once on a 401), approval holds, recordings, an audit sink with this session's
+ * own hash chain, and a watch on the grant that ends every stream still open (exec, attach,
+ * port-forward, watches, followed logs) when the grant expires or is revoked, wired into a request
+ * pipeline. No listener: `kgate exec` puts one in front of a single session, the broker daemon
+ * routes many sessions behind one.
  */
 import { randomUUID } from 'node:crypto';
 import type { AuditSpool } from '../../audit/spool.js';
@@ -13,6 +15,7 @@ import type { Principal } from '../../policy/types.js';
 import { createPipeline, type Pipeline } from '../pipeline/index.js';
 import { createApprovalHold } from './approval-hold.js';
 import { createAuditSink } from './audit-sink.js';
+import { watchGrant } from './grant-watch.js';
 import { createRecordings } from './recording.js';
 import { openRulesSource } from './rules-source.js';
 
@@ -26,6 +29,8 @@ export interface ClusterSessionOptions {
   /** What the person or CI log should see (held requests). */
   status: (line: string) => void;
   rulesRefreshMs?: number;
+  /** Told when the grant ended (expired, revoked) after the session's streams were ended. */
+  onGrantEnded?: (why: string) => void;
 }
 
 export interface ClusterSession {
@@ -39,7 +44,7 @@ export interface ClusterSession {
   pipeline: Pipeline;
   /** The audit chain's session id. */
   session: string;
-  /** Stops revalidating rules and waits for running requests to finish their audit records. */
+  /** Stops revalidating rules and watching the grant, and waits for running requests to finish their audit records. Once. */
   close(): Promise<void>;
 }
 
@@ -89,6 +94,17 @@ export async function openClusterSession(options: ClusterSessionOptions): Promis
     record: createRecordings({ client: { putRecording: (id, data) => client.putRecording(id, data, current.id) }, stateDir: options.stateDir, recordStdin: false, detectors, log }),
     log,
   });
+  const watch = watchGrant({
+    client,
+    grant,
+    log,
+    onEnded: (why) => {
+      log(`grant ended: ${why}; ending what is still open`);
+      pipeline.terminate(why);
+      options.onGrantEnded?.(why);
+    },
+  });
+  let closing: Promise<void> | undefined;
   return {
     get grant() {
       return current;
@@ -99,13 +115,18 @@ export async function openClusterSession(options: ClusterSessionOptions): Promis
       unused = undefined;
       sink.useGrant(next.id);
       pipeline.renewCredential();
+      watch.follow(next);
     },
     pipeline,
     session,
-    close: async () => {
-      rules.close();
-      await pipeline.close();
-      await sink.end('the broker session closed').catch(() => undefined);
+    close() {
+      closing ??= (async () => {
+        rules.close();
+        await watch.stop();
+        await pipeline.close();
+        await sink.end('the broker session closed').catch(() => undefined);
+      })();
+      return closing;
     },
   };
 }

@@ -4,6 +4,7 @@
  * without a binding) and removed BEFORE a grant is marked revoked or expired (a failure leaves
  * it active, so the next sweep tries again and credentials still end at expiresAt).
  */
+import { grantEndReason } from '../render.js';
 import type { Grant, Principal } from '../types.js';
 import { principalId } from '../types.js';
 import { grantKey } from './change-feed.js';
@@ -59,7 +60,7 @@ export class GrantLifecycle {
     const revoked = await store.transitionGrant(grant.id, ['active', 'pending'], { state: 'revoked', endedAt: now(), endedBy: principalId(by), message });
     if (!revoked) throw conflict(`Grant ${grant.id} ended meanwhile`, 'grant_ended');
     log.info({ grant: grant.id, cluster: grant.cluster, by: principalId(by) }, 'grant revoked');
-    await this.endGatewayAccess(grant.id, message);
+    await this.endGatewayAccess(grant.id, grantEndReason(revoked));
     await this.ctx.audit.record({ verb: 'revoke', resource: 'grants', name: grant.id, actor: by, cluster: grant.cluster, grant: grant.id, decision: 'revoked', reason });
     this.ctx.feed.notify(grantKey(grant.id));
     return revoked;
@@ -77,7 +78,7 @@ export class GrantLifecycle {
     const expired = await store.transitionGrant(grant.id, ['active'], { state: 'expired', endedAt: now(), message: 'The grant reached its expiry' });
     if (expired) {
       log.info({ grant: grant.id, cluster: grant.cluster }, 'grant expired');
-      await this.endGatewayAccess(grant.id, 'the grant reached its expiry');
+      await this.endGatewayAccess(grant.id, grantEndReason(expired));
       await this.ctx.audit.record({ verb: 'expire', resource: 'grants', name: grant.id, actor: { system: 'kgate-server' }, cluster: grant.cluster, grant: grant.id, decision: 'expired' });
       this.ctx.feed.notify(grantKey(grant.id));
     }

@@ -23,7 +23,7 @@ interface Recorded {
   resizes: [number, number][];
   exits: { exitCode: number; message: string }[];
 }
-interface Session { summary?: ExecSessionSummary; recorded: Recorded }
+interface Session { summary?: ExecSessionSummary; recorded: Recorded; ending: AbortController }
 
 const AWS_KEY = 'AKIAIOSFODNN7EXAMPLE';
 const GITHUB_TOKEN = `ghp_${'Zx9Qw3Er'.repeat(4)}a1b2`;
@@ -53,7 +53,7 @@ function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
   if (!match) return void socket.destroy();
   const log = (line: string) => relayLog.push(line);
   if (refuseUnrecordableStream({ req, socket, canonicalUrl: url, subresource: match[3]!, pod: match[2]!, refusals, log })) return;
-  const session: Session = { recorded: { output: [], input: [], resizes: [], exits: [] } };
+  const session: Session = { recorded: { output: [], input: [], resizes: [], exits: [] }, ending: new AbortController() };
   sessions.push(session);
   const recorded = session.recorded;
   void relayExec({
@@ -69,6 +69,7 @@ function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     recordStdin: true,
     refusals,
     log,
+    ending: session.ending.signal,
     onEnd: (summary) => (session.summary = summary),
   });
 }
@@ -272,6 +273,32 @@ describe('other clients through the relay', () => {
     const summary = await ended(sessions[before + 1]);
     expect(summary).toMatchObject({ exitCode: null });
     expect(summary.endedAt.getTime() - summary.startedAt.getTime()).toBeLessThan(5_000);
+  });
+
+  it.each([
+    ['v5.channel.k8s.io', ['v5.channel.k8s.io']],
+    ['v4.base64.channel.k8s.io', ['v4.base64.channel.k8s.io']],
+    ['channel.k8s.io (none offered)', []],
+  ])('%s: a session kgate ends gets the reason on the error channel last, then a normal close', async (_name, protocols) => {
+    const before = sessions.length;
+    const message = 'kgate: grant g-relay expired; stream closed';
+    const decode = (f: Buffer | string): { channel: number; text: string } =>
+      typeof f === 'string' ? { channel: Number(f[0]), text: Buffer.from(f.slice(1), 'base64').toString() } : { channel: f[0]!, text: f.subarray(1).toString() };
+    const result = await rawSession('/api/v1/namespaces/staging/pods/web/exec?command=sh&command=-c&command=echo%20ready%3B%20sleep%2030&stdout=true', protocols, (ws) => {
+      ws.on('message', (data: Buffer, isBinary) => {
+        if (decode(isBinary ? data : data.toString()).text.includes('ready')) sessions[before]!.ending.abort('grant g-relay expired');
+      });
+    });
+    expect(result.closeCode).toBe(1000);
+    const frames = result.frames.map(decode);
+    expect(frames.filter((f) => f.channel === 1).map((f) => f.text).join('')).toBe('ready\n');
+    const last = frames.at(-1)!;
+    expect(last.channel).toBe(3);
+    if (protocols.length === 0) expect(last.text).toBe(message);
+    else expect(JSON.parse(last.text)).toMatchObject({ status: 'Failure', reason: 'Forbidden', message });
+    // The command was stopped with the session, long before its sleep ran out.
+    const summary = await ended(sessions[before]);
+    expect(summary).toMatchObject({ exitCode: null, closeCode: 1000 });
   });
 
   it('passes the apiserver refusal (status and Status body) to the raw socket', async () => {

@@ -174,6 +174,25 @@ test('two ports map to channel pairs 0/1 and 2/3, each first message carrying it
   expect(record.portForward).toMatchObject({ ports: [upperPort, reversePort], bytesIn: 6, bytesOut: 6, masked: false });
 });
 
+test('a port-forward open when its grant ends: each port\'s error channel says why, then a normal close, audited', async () => {
+  const opened = await openForward(forwardUrl('staging', POD, [upperPort, reversePort]), ['v4.channel.k8s.io']);
+  if (!opened.ok) throw new Error(`refused with ${opened.status}: ${opened.body.message}`);
+  const { ws } = opened;
+  const byChannel = collect(ws);
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  const since = audits.length;
+  ws.send(bin(0, 'abc'));
+  await until(() => (byChannel.get(0)?.length === 5 ? true : undefined), 'the echo');
+  pipeline.terminate('grant g-forward expired');
+  expect(await closed).toBe(1000);
+  const message = Buffer.from('kgate: grant g-forward expired; stream closed');
+  expect(byChannel.get(1)).toEqual(Buffer.concat([portBytes(upperPort), message]));
+  expect(byChannel.get(3)).toEqual(Buffer.concat([portBytes(reversePort), message]));
+  const record = await endedAudit(since);
+  expect(record).toMatchObject({ outcome: 'forwarded', statusCode: 101, error: 'ended by kgate: grant g-forward expired' });
+  expect(record.portForward).toMatchObject({ ports: [upperPort, reversePort], bytesIn: 3, bytesOut: 3 });
+});
+
 test('a deny rule on pods/portforward refuses with 403 and the rule message, and the relay never runs', async () => {
   const since = audits.length;
   const refused = await openForward(forwardUrl('prod', 'web', [80]), ['v4.channel.k8s.io']);

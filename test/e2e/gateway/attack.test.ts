@@ -346,7 +346,7 @@ describe('gateway mode under attack', () => {
         event = (await auditEvents({ grant: grant.id, resource })).find((e) => e.stage === 'ResponseComplete' && e.verb !== 'list');
         return event !== undefined;
       }, 10_000, `the ${resource} event`);
-      expect(event!.responseStatus?.message).toBe('ended by kgate: Revoked by ci-deployer: stream test');
+      expect(event!.responseStatus?.message).toBe(`ended by kgate: grant ${grant.id} was revoked (Revoked by ci-deployer: stream test)`);
       const session = event!.annotations!['kgate.dev/session']!;
       const chain = verifyChain(await auditEvents({ session }));
       expect(chain.problems).toEqual([]);
