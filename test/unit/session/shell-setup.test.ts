@@ -38,7 +38,7 @@ describe('the bash rcfile, run by bash', () => {
     const home = await mkdtemp(join(tmpdir(), 'kgate-rc-'));
     try {
       const prepared = await prepareShell({ ...session, shell: 'bash', expiresAt: Date.now() + 30_000 }, { HOME: home });
-      await prepared.setExpiry(Date.now() + 7_260_000);
+      await prepared.setExpiry(Date.now() + 7_290_000);
       const { stdout } = await run('bash', ['--norc', '-c', `. ${shQuote(prepared.argv[2]!)}; printf '%s' "\${PS1@P}"`], { env: { PATH: process.env.PATH, HOME: home, ...prepared.env } });
       expect(stdout).toBe('(kgate:prod-eu/deploy 2h01m) ');
       await prepared.dispose();
@@ -48,7 +48,7 @@ describe('the bash rcfile, run by bash', () => {
   });
 
   it.each([
-    [7_200_000, '2h00m'],
+    [7_230_000, '2h00m'],
     [1_530_000, '25m'],
     [30_000, '<1m'],
     [-1_000, 'expired'],
