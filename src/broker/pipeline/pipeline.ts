@@ -11,7 +11,8 @@ import { RecentRefusals, unrecordableStreamRefusal } from '../exec/index.js';
 import type { RequestContext } from '../listener/server.js';
 import { writeRawStatus } from '../raw-response.js';
 import { badRequest, forbidden, requestEntityTooLarge, statusResponse, type StatusResponse } from '../../kube/status.js';
-import { maskerFor, type Masker } from '../../mask/object-masker.js';
+import { maskerFor, maskerForTarget, type Masker } from '../../mask/object-masker.js';
+import { createPatchGuard } from '../../mask/patch-guard.js';
 import type { RequestDecision } from '../../policy/evaluate-request.js';
 import { answersLocally, MAX_REVIEW_BYTES, parseAccessReview, refusedReview } from './access-review.js';
 import { canonicalStage } from './canonicalize.js';
@@ -20,6 +21,7 @@ import { decideGuardrails, decisionReason, guardrailRefusal, requestAttributes }
 import { createForwarder, type Forwarder } from './forward.js';
 import { deliverResponse, sendStatus, type Delivery } from './mask.js';
 import { planMasking, streamsImmediately } from './mask-plan.js';
+import { isJsonPatch, patchRefusal } from './patch-check.js';
 import { upstreamHeaders } from './rewrite.js';
 import { createTokenSource } from './token.js';
 import type { PipelineAuditRecord, PipelineOptions } from './types.js';
@@ -74,6 +76,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const tokens = createTokenSource(options.upstream.token, () => now().getTime());
   const forwarder: Forwarder = createForwarder(options.upstream.url, options.upstream.ca, tokens, options.upstream.headersTimeoutMs);
   const masker: Masker = maskerFor(options.masking, options.principal.groups);
+  const patchGuard = createPatchGuard(options.masking);
   const refusals = new RecentRefusals();
   const maxBuffered = options.maxBufferedBodyBytes ?? DEFAULT_MAX_BUFFERED;
   const user = options.principal.name;
@@ -168,7 +171,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     };
     let recorded = false;
     const secretsStream = options.masking.secrets && !masker.exempt && classified.info.resource === 'secrets' && classified.info.subresource === '';
-    const delivery = await deliverResponse({ res, response, plan, masker, auditId: audit.auditId, maxBufferedBodyBytes: maxBuffered, secretsStream, beforeEnd: record });
+    const delivery = await deliverResponse({ res, response, plan, masker: maskerForTarget(masker, classified.info), auditId: audit.auditId, maxBufferedBodyBytes: maxBuffered, secretsStream, beforeEnd: record });
     if (delivery.error) log(`response for ${classified.canonical.method} ${classified.info.path}: ${delivery.error}`);
     if (!recorded) await record(delivery);
   }
@@ -207,10 +210,18 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const decision = decide(classified);
     Object.assign(audit, { decision: decision.effect, ...(decision.rule ? { rule: decision.rule } : {}) });
     let body: Readable | Buffer | undefined = hasRequestBody(req.headers) ? ctx.body() : undefined;
-    if (decision.effect === 'approve' && body && options.holdForApproval) {
+    // A JSON patch is read to see whether it would reveal a masked value (a caller who sees
+    // everything unmasked has nothing to reveal; a denied request is refused anyway).
+    const inspected = body !== undefined && decision.effect !== 'deny' && !masker.exempt && isJsonPatch(classified.canonical.method, req.headers);
+    if (body && (inspected || (decision.effect === 'approve' && options.holdForApproval))) {
       // A held body is read first: the approver approves these bytes, and the client's upload is not left hanging.
       body = await readAll(body, maxBuffered);
-      if (!body) return finish({ ...audit, statusCode: sendStatus(res, requestEntityTooLarge(`a request held for approval is limited to ${maxBuffered} bytes`), audit.auditId) });
+      if (!body) return finish({ ...audit, statusCode: sendStatus(res, requestEntityTooLarge(`a request kgate reads before forwarding (held for approval, or a JSON patch) is limited to ${maxBuffered} bytes`), audit.auditId) });
+    }
+    const revealing = inspected && Buffer.isBuffer(body) ? patchRefusal(patchGuard, classified.info, user, body) : undefined;
+    if (revealing) {
+      log(`refused a JSON patch on ${classified.info.path} that would reveal a masked value`);
+      return finish({ ...audit, statusCode: sendStatus(res, revealing.status, audit.auditId), error: revealing.reason });
     }
     const { signal, entry } = follow(res);
     const refusal = await hold(classified, decision, audit, signal, Buffer.isBuffer(body) ? body : undefined);
