@@ -51,9 +51,11 @@ function decodeError(patched: KubeObject, detail: string): StatusError {
   return new StatusError(422, 'Invalid', ` "" is invalid: patch: ${text}`, { causes: [{ reason: 'FieldValueInvalid', message: text, field: 'patch' }] });
 }
 
-function typeError(kind: string, path: string, value: unknown, type: FieldType): string {
-  const json = jsonType(value) === 'object' ? 'object' : jsonType(value) === 'array' ? 'array' : jsonType(value);
-  return `json: cannot unmarshal ${json} into Go struct field ${kind}.${path} of type ${GO_TYPES[type]}`;
+/** encoding/json's message for `value` in a field of `type`; for a map, the first value that is no string. */
+function typeError(owner: string, path: string, value: unknown, type: FieldType): string {
+  const inner = type === 'stringMap' && jsonType(value) === 'object' ? Object.values(value as object).find((v) => typeof v !== 'string' && v !== null) : undefined;
+  if (inner !== undefined) return `json: cannot unmarshal ${jsonType(inner) === 'object' ? 'object' : jsonType(inner)} into Go struct field ${owner}.${path} of type string`;
+  return `json: cannot unmarshal ${jsonType(value)} into Go struct field ${owner}.${path} of type ${GO_TYPES[type]}`;
 }
 
 /**
@@ -69,7 +71,7 @@ export function decodePatched(patched: KubeObject, fieldValidation: string | nul
   }
   const metadata = jsonType(patched.metadata) === 'object' ? (patched.metadata as Record<string, unknown>) : {};
   for (const [key, type] of Object.entries(METADATA_FIELDS)) {
-    if (key in metadata && !fits(metadata[key], type)) throw decodeError(patched, typeError(patched.kind, `metadata.${key}`, metadata[key], type));
+    if (key in metadata && !fits(metadata[key], type)) throw decodeError(patched, typeError('ObjectMeta', `metadata.${key}`, metadata[key], type));
   }
   const unknown = Object.keys(patched).filter((key) => !(key in fields));
   if (unknown.length === 0) return patched;

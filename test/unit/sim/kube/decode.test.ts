@@ -26,7 +26,7 @@ describe('decoding a patched object into its type', () => {
 
   test('a value of the wrong type fails whatever the validation', () => {
     expect(failure(() => decodePatched(secret({ type: 5 }), 'Ignore')).message).toContain('json: cannot unmarshal number into Go struct field Secret.type of type string');
-    expect(failure(() => decodePatched(secret({ metadata: { name: 's', labels: { a: 1 } } }), null)).message).toContain('Secret.metadata.labels');
+    expect(failure(() => decodePatched(secret({ metadata: { name: 's', labels: { a: 1 } } }), null)).message).toContain('json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string');
   });
 
   test('kinds it does not model pass unchanged', () => {
