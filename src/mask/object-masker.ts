@@ -42,7 +42,7 @@ import type { Detector } from './detectors.js';
 import { MaskError } from './errors.js';
 import { compileMarkedNames } from './globs.js';
 import { invalidValues } from './invalid-value.js';
-import { addEnvValues, configMapValues, KnownValues, secretValues } from './known-values.js';
+import { configMapValues, envValues, type KnownValues, secretValues } from './known-values.js';
 import { base64Marker, isMarked, maskMarker } from './marker.js';
 import {
   BUILTIN_SECRET_TYPES,
@@ -307,10 +307,8 @@ class ObjectMasker implements Masker {
 
   /** An object of a kind with no rule of its own: its marked env values are looked for everywhere in it. */
   private object(obj: JsonObject, t: Tally): unknown {
-    if (this.envNames === undefined) return this.generic(obj, t);
-    const known = new KnownValues();
-    addEnvValues(obj, this.envNames, known);
-    return this.withKnown(known, t, () => this.generic(obj, t));
+    const known = this.envNames === undefined ? undefined : envValues(obj, this.envNames);
+    return known === undefined ? this.generic(obj, t) : this.withKnown(known, t, () => this.generic(obj, t));
   }
 
   private list(obj: JsonObject, kind: string, t: Tally): unknown {

@@ -260,3 +260,18 @@ describe('error Statuses that quote the patched object', () => {
     expect(mask(status, { target: SECRETS_TARGET })).toMatchObject({ value: status, count: 0 });
   });
 });
+
+describe('known values: found whatever their length and encoding', () => {
+  it.each([
+    ['ASCII', 'hunter22'],
+    ['three-byte characters', '密码密码密码'],
+    ['four-byte characters', '🔑🔑🔑🔑'],
+    ['a long value next to a short one', 'x'.repeat(5000)],
+  ])('finds a decoded %s value in a label-sized text and in a long one', (_what, plain) => {
+    const secret = { kind: 'Secret', metadata: { name: 's', annotations: { 'meta.helm.sh/release-name': plain } , labels: { short: plain.length <= 63 ? plain : 'plain' } }, data: { a: b64(plain), b: b64('y'.repeat(3000)) }, type: 'Opaque' };
+    const { json } = mask(secret);
+    expect(json).not.toContain(plain);
+    const pod = { kind: 'Pod', metadata: { name: 'p', annotations: { note: `before ${plain} after` } }, spec: { containers: [{ name: 'c', env: [{ name: 'A_TOKEN', value: plain }, { name: 'B_TOKEN', value: 'z'.repeat(4000) }] }] } };
+    expect(mask(pod).json).not.toContain(plain);
+  });
+});
