@@ -9,6 +9,7 @@
  * a few values are found with `includes`, many through an index of their first characters. Pure.
  */
 import { isUtf8 } from 'node:buffer';
+import { CONTAINER_ARRAYS } from './fields.js';
 import { isMarked, type MaskReason } from './marker.js';
 
 /** Shortest value (in UTF-16 code units) that is looked for elsewhere. */
@@ -17,8 +18,6 @@ export const MIN_KNOWN_LENGTH = 6;
 const FEW = 8;
 
 type JsonObject = Record<string, unknown>;
-
-const CONTAINER_ARRAYS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

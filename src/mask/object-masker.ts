@@ -40,6 +40,7 @@ import type { MaskingConfig } from '../policy/types.js';
 import { compileDetectors, detectorTrigger, maskText } from './detectors.js';
 import type { Detector } from './detectors.js';
 import { MaskError } from './errors.js';
+import { CONTAINER_ARRAYS, LAST_APPLIED_ANNOTATION } from './fields.js';
 import { compileMarkedNames } from './globs.js';
 import { invalidValues } from './invalid-value.js';
 import { configMapValues, envValues, type KnownValues, secretValues } from './known-values.js';
@@ -103,11 +104,10 @@ export interface MaskerOptions {
   detectors?: readonly Detector[];
 }
 
-export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+export { LAST_APPLIED_ANNOTATION } from './fields.js';
 
 type JsonObject = Record<string, unknown>;
 
-const CONTAINER_ARRAYS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
 /** Metadata the apiserver sets and no write changes: detectors there would only find false positives. */
 const SERVER_SET_METADATA = new Set([
   'name',

@@ -16,6 +16,7 @@
  */
 import { isStrictPointer, pointerTokens } from '../kube/json-pointer.js';
 import type { MaskingConfig } from '../policy/types.js';
+import { CONTAINER_ARRAYS, LAST_APPLIED_ANNOTATION } from './fields.js';
 import { compileMarkedNames, type MarkedNames } from './globs.js';
 
 /** The resource a patch is sent to, as the request names it. */
@@ -33,8 +34,6 @@ export interface PatchGuard {
   check(target: PatchTarget, body: string): PatchVerdict;
 }
 
-const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
-const CONTAINER_ARRAYS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
 const OPS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 /** Secret fields kgate always shows in clear, as `/`-joined tokens: only these may be read. */
 const SECRET_CLEAR = new Set([
@@ -117,7 +116,7 @@ class JsonPatchGuard implements PatchGuard {
       if (tokens[1] === 'annotations') {
         if (tokens.length === 2 && annotations) return 'annotations kgate masks';
         const key = tokens[2];
-        if (key === LAST_APPLIED && this.config.lastAppliedConfiguration) return 'the last-applied-configuration annotation';
+        if (key === LAST_APPLIED_ANNOTATION && this.config.lastAppliedConfiguration) return 'the last-applied-configuration annotation';
         if (key !== undefined && this.names.annotations?.test(key)) return 'an annotation the policy masks';
       }
     }
