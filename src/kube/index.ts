@@ -5,6 +5,7 @@ export * from './canonical.js';
 export * from './channels.js';
 export * from './classify.js';
 export * from './headers.js';
+export * from './json-pointer.js';
 export * from './layout.js';
 export * from './names.js';
 export * from './negotiate.js';

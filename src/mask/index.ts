@@ -1,7 +1,9 @@
 /**
  * kgate's masking engine: pure, no I/O. Structural masking of Kubernetes JSON
- * (object-masker.ts), regex detectors for free text (detectors.ts), streaming maskers for lists,
- * watch streams and text streams, and the Warning header that tells users values were masked.
+ * (object-masker.ts, with the Secret allowlist and known values), the guard that refuses JSON
+ * patches which would reveal a masked value (patch-guard.ts), regex detectors for free text
+ * (detectors.ts), streaming maskers for lists, watch streams and text streams, and the Warning
+ * header that tells users values were masked.
  */
 export { MaskError, toMaskError } from './errors.js';
 export type { MaskErrorCode } from './errors.js';
@@ -9,8 +11,10 @@ export { MARKER_PREFIX, maskMarker, base64Marker, isMarked } from './marker.js';
 export type { MaskReason } from './marker.js';
 export { compileDetectors, maskText, findSecretSpans, replaceSpans, maxDetectorLength, DETECTOR_NAMES } from './detectors.js';
 export type { Detector, SecretSpan, MaskedText } from './detectors.js';
-export { createMasker, maskerFor, LAST_APPLIED_ANNOTATION } from './object-masker.js';
-export type { Masker, MaskContext, MaskResult, MaskerOptions } from './object-masker.js';
+export { createMasker, maskerFor, maskerForTarget, LAST_APPLIED_ANNOTATION } from './object-masker.js';
+export type { Masker, MaskContext, MaskResult, MaskerOptions, MaskTarget } from './object-masker.js';
+export { createPatchGuard } from './patch-guard.js';
+export type { PatchGuard, PatchTarget, PatchVerdict } from './patch-guard.js';
 export { maskJsonBody } from './body.js';
 export type { MaskedBody } from './body.js';
 export { toTransform, maskChunks, maskAllChunks } from './chunk-masker.js';

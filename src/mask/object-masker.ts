@@ -1,24 +1,33 @@
 /**
  * Masks secret values in any Kubernetes JSON response: objects, lists (whose items carry no kind),
- * watch events, Tables, PartialObjectMetadata, and the last-applied annotation on anything.
+ * watch events, Tables, PartialObjectMetadata, error Statuses, and the last-applied annotation on
+ * anything.
  *
  * Structural rules (by kind, from the policy's `MaskingConfig`):
- * - Secret `data` values become base64 of the marker (typed clients still decode), `stringData`
- *   values become the marker; `immutable` and `type` stay.
+ * - Secrets keep in clear only the allowlist of src/mask/secret-allowlist.ts (identity, keys,
+ *   built-in types, names that relate the Secret to other objects); every other value is masked,
+ *   `data` values as base64 of the marker (typed clients still decode), the rest as the marker.
+ *   Whatever a request is about, a response to a request on `secrets` is masked as Secrets
+ *   (PartialObjectMetadata, Table cells, an object whose `kind` a patch changed).
  * - ConfigMap `data` / `binaryData` keys matching `configMapKeys` (globs) are masked.
  * - TokenRequest `status.token` and TokenReview `spec.token` are masked.
  * - Env `value`s whose names match `envNamePatterns` (globs, case-insensitive) are masked in every
  *   `containers` / `initContainers` / `ephemeralContainers` array anywhere in an object, which
  *   covers Pods, every workload template (`spec.template.spec`, CronJob
  *   `spec.jobTemplate.spec.template.spec`) and custom resources that embed pod specs.
+ * - Known values: a string anywhere else in the same object that contains one of the values masked
+ *   above (a Secret's data, decoded or base64; a marked ConfigMap value; a marked env value) is
+ *   masked too, so a value copied into a label or an annotation does not come out there
+ *   (src/mask/known-values.ts).
  * - `kubectl.kubernetes.io/last-applied-configuration` is parsed, masked as the object it
  *   describes and re-serialised; if it does not parse, the whole value is masked. Annotations named
  *   by `annotations` (globs) are masked whole.
- * - Detectors run over every other string value, except identifiers where a match would only be a
- *   false positive: `kind`, `apiVersion`, and in `metadata` the fields `name`, `generateName`,
- *   `namespace`, `uid`, `resourceVersion`, `generation`, `selfLink`, `creationTimestamp`,
- *   `deletionTimestamp`, `deletionGracePeriodSeconds`, `finalizers`, `ownerReferences` and
- *   `managedFields` (which holds field names, never values). Keys are never masked.
+ * - An error Status that quotes an invalid value (`Invalid value: "{…}"`, the whole patched object
+ *   when a patch leaves one the apiserver cannot decode) has that value masked as the object it is.
+ * - Detectors run over every other string value, except identifiers the apiserver sets, where a
+ *   match would only be a false positive: `kind`, `apiVersion`, and in `metadata` the fields
+ *   `name`, `namespace`, `uid`, `resourceVersion`, `generation`, `selfLink`, `creationTimestamp`,
+ *   `deletionTimestamp` and `deletionGracePeriodSeconds`. Keys are never masked.
  *
  * An object whose kind is unknown (no `kind`, and the list kind unknown or `List`) is treated
  * conservatively: if it looks like a Secret (`data` of strings with a `type`, or all-base64 values)
@@ -26,12 +35,33 @@
  *
  * Pure: the input is never mutated; unchanged subtrees are shared with the result.
  */
+import { goQuote } from '../kube/status.js';
 import type { MaskingConfig } from '../policy/types.js';
-import { compileGlob } from '../policy/glob.js';
 import { compileDetectors, detectorTrigger, maskText } from './detectors.js';
 import type { Detector } from './detectors.js';
 import { MaskError } from './errors.js';
+import { CONTAINER_ARRAYS, LAST_APPLIED_ANNOTATION } from './fields.js';
+import { compileMarkedNames } from './globs.js';
+import { invalidValues } from './invalid-value.js';
+import { configMapValues, envValues, type KnownValues, secretValues } from './known-values.js';
 import { base64Marker, isMarked, maskMarker } from './marker.js';
+import {
+  BUILTIN_SECRET_TYPES,
+  CLEAR_ANNOTATIONS,
+  IDENTITY_FIELDS,
+  isClearSecretCell,
+  isLabelValue,
+  isQualifiedName,
+  isTypeMetaValue,
+  MANAGED_FIELDS_FIELDS,
+  OWNER_REFERENCE_FIELDS,
+} from './secret-allowlist.js';
+
+/** The resource a request is about, as its URL names it. */
+export interface MaskTarget {
+  apiGroup: string;
+  resource: string;
+}
 
 /** Where an object sits, when it cannot say so itself. */
 export interface MaskContext {
@@ -40,6 +70,11 @@ export interface MaskContext {
    * items carry no `kind`. `Table` means the object is one of a Table's `rows`.
    */
   listKind?: string;
+  /**
+   * The resource the request was about. A response to a request on `secrets` (core) is masked as
+   * Secrets whatever its objects say they are, and one on `configmaps` as ConfigMaps.
+   */
+  target?: MaskTarget;
 }
 
 /** A masked value and how many fields were masked in it. */
@@ -69,14 +104,13 @@ export interface MaskerOptions {
   detectors?: readonly Detector[];
 }
 
-export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+export { LAST_APPLIED_ANNOTATION } from './fields.js';
 
 type JsonObject = Record<string, unknown>;
 
-const CONTAINER_ARRAYS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
-const METADATA_IDENTIFIERS = new Set([
+/** Metadata the apiserver sets and no write changes: detectors there would only find false positives. */
+const SERVER_SET_METADATA = new Set([
   'name',
-  'generateName',
   'namespace',
   'uid',
   'resourceVersion',
@@ -85,15 +119,13 @@ const METADATA_IDENTIFIERS = new Set([
   'creationTimestamp',
   'deletionTimestamp',
   'deletionGracePeriodSeconds',
-  'finalizers',
-  'ownerReferences',
-  'managedFields',
 ]);
 /** Key selectors for replaceValues: Secret maps lose every value; ConfigMaps with no `configMapKeys` none. */
 const EVERY_KEY = /(?:)/;
 const NO_KEY = /(?!)/;
 const WATCH_EVENT_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const SECRET_MARKER = maskMarker('secret');
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -118,6 +150,14 @@ function itemKindOf(listKind: string | undefined): string | undefined {
   return listKind.slice(0, -'List'.length);
 }
 
+/** The kind every object of a response to `target` is masked as, if any. */
+function scopeOf(target: MaskTarget | undefined): Scope {
+  if (target?.apiGroup !== '') return undefined;
+  if (target.resource === 'secrets') return 'Secret';
+  if (target.resource === 'configmaps') return 'ConfigMap';
+  return undefined;
+}
+
 function isWatchEvent(obj: JsonObject): boolean {
   return obj.kind === undefined && typeof obj.type === 'string' && WATCH_EVENT_TYPES.has(obj.type) && 'object' in obj;
 }
@@ -135,9 +175,21 @@ function looksLikeSecret(obj: JsonObject): boolean {
   return values.length > 0 && values.every((v) => typeof v === 'string' && BASE64.test(v));
 }
 
-/** Per-call state: the running count of masked fields. */
+type Scope = 'Secret' | 'ConfigMap' | undefined;
+
+/** Per-call state. */
 interface Tally {
+  /** The running count of masked fields. */
   count: number;
+  /** The values masked in the objects being walked, looked for in their other strings. */
+  known: KnownValues | undefined;
+  /** The kind the request's resource makes every object (see MaskContext.target). */
+  scope: Scope;
+  /**
+   * Inside a value an error quotes: a patched object the apiserver never checked, whose identity
+   * fields a patch may have set, so they too must not hold a known value.
+   */
+  quoted?: boolean;
 }
 
 class ObjectMasker implements Masker {
@@ -155,9 +207,7 @@ class ObjectMasker implements Masker {
     // A frozen copy: the trigger must keep describing exactly these detectors.
     this.detectors = Object.freeze([...(opts.detectors ?? compileDetectors(config.detectors))]);
     this.trigger = detectorTrigger(this.detectors);
-    this.envNames = compileGlobs(config.envNamePatterns, true);
-    this.configMapKeys = compileGlobs(config.configMapKeys, false);
-    this.annotations = compileGlobs(config.annotations, false);
+    ({ envNames: this.envNames, configMapKeys: this.configMapKeys, annotations: this.annotations } = compileMarkedNames(config));
     this.exemptGroups = new Set(config.exemptGroups);
   }
 
@@ -166,7 +216,7 @@ class ObjectMasker implements Masker {
   }
 
   maskObject(obj: unknown, ctx: MaskContext = {}): MaskResult {
-    const tally: Tally = { count: 0 };
+    const tally: Tally = { count: 0, known: undefined, scope: scopeOf(ctx.target) };
     try {
       const value = ctx.listKind === 'Table' ? this.tableRow(obj, tally) : this.resource(obj, itemKindOf(ctx.listKind), tally);
       return { value, count: tally.count };
@@ -202,35 +252,63 @@ class ObjectMasker implements Masker {
     return out ?? (arr as unknown[]);
   }
 
+  /** Runs `walk` with `known` added to the values looked for. */
+  private withKnown<T>(known: KnownValues, t: Tally, walk: () => T): T {
+    if (known.empty) return walk();
+    const outer = t.known;
+    if (outer !== undefined) known.addAll(outer);
+    t.known = known;
+    try {
+      return walk();
+    } finally {
+      t.known = outer;
+    }
+  }
+
   /** A top-level object, list item, watch event object or embedded object. */
   private resource(value: unknown, kindHint: string | undefined, t: Tally): unknown {
     if (!isObject(value)) return this.any(value, t);
     const kind = typeof value.kind === 'string' ? value.kind : kindHint;
     if (kind === undefined && isWatchEvent(value)) return this.watchEvent(value, t);
     switch (kind) {
-      case 'Secret':
-        return this.config.secrets ? this.secret(value, t) : this.generic(value, t);
-      case 'ConfigMap':
-        return this.configMap(value, t);
       case 'Table':
         return this.table(value, t);
+      case 'WatchEvent':
+        return this.watchEvent(value, t);
+      case 'Status':
+        return this.status(value, t);
+    }
+    if (kind !== undefined && kind.endsWith('List') && Array.isArray(value.items)) return this.list(value, kind, t);
+    return this.asKind(value, t.scope ?? kind, t);
+  }
+
+  /** An object masked by the rules of `kind`, whatever it says it is. */
+  private asKind(value: JsonObject, kind: string | undefined, t: Tally): unknown {
+    switch (kind) {
+      case 'Secret':
+        return this.config.secrets ? this.secret(value, t) : this.object(value, t);
+      case 'ConfigMap':
+        return this.configMap(value, t);
       case 'TokenRequest':
         return this.withToken(value, 'status', t);
       case 'TokenReview':
         return this.withToken(value, 'spec', t);
-      case 'WatchEvent':
-        return this.watchEvent(value, t);
       case undefined:
         return this.unknownKind(value, t);
     }
-    if (kind.endsWith('List') && Array.isArray(value.items)) return this.list(value, kind, t);
-    return this.generic(value, t);
+    return this.object(value, t);
   }
 
   private unknownKind(obj: JsonObject, t: Tally): unknown {
     if (this.config.secrets && looksLikeSecret(obj)) return this.secret(obj, t);
     if (isObject(obj.data) || isObject(obj.binaryData)) return this.configMap(obj, t);
-    return this.generic(obj, t);
+    return this.object(obj, t);
+  }
+
+  /** An object of a kind with no rule of its own: its marked env values are looked for everywhere in it. */
+  private object(obj: JsonObject, t: Tally): unknown {
+    const known = this.envNames === undefined ? undefined : envValues(obj, this.envNames);
+    return known === undefined ? this.generic(obj, t) : this.withKnown(known, t, () => this.generic(obj, t));
   }
 
   private list(obj: JsonObject, kind: string, t: Tally): unknown {
@@ -257,7 +335,7 @@ class ObjectMasker implements Masker {
     return this.member(key, value, t);
   }
 
-  /** Cells through detectors; the embedded object (PartialObjectMetadata or full) as what it says it is. */
+  /** Cells through detectors (Secret rows: the allowlist); the embedded object (PartialObjectMetadata or full) as what it says it is. */
   private tableRow(row: unknown, t: Tally): unknown {
     if (!isObject(row)) return this.any(row, t);
     return this.mapMembers(row, this.tableRowMember, t);
@@ -265,23 +343,114 @@ class ObjectMasker implements Masker {
 
   private tableRowMember(key: string, value: unknown, t: Tally): unknown {
     if (key === 'object') return this.resource(value, undefined, t);
-    if (key === 'cells' && Array.isArray(value)) return this.mapArray(value, this.any, t);
+    if (key === 'cells' && Array.isArray(value)) return t.scope === 'Secret' && this.config.secrets ? this.secretCells(value, t) : this.mapArray(value, this.any, t);
     return this.member(key, value, t);
   }
 
+  private secretCells(cells: readonly unknown[], t: Tally): unknown[] {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < cells.length; i++) {
+      const next = isClearSecretCell(cells[i], i) ? cells[i] : this.maskSecretValue(cells[i], t);
+      if (next !== cells[i]) {
+        out ??= cells.slice();
+        out[i] = next;
+      }
+    }
+    return out ?? (cells as unknown[]);
+  }
+
+  // ── Secrets: the allowlist ──────────────────────────────────────────────────────────────
+
   private secret(obj: JsonObject, t: Tally): unknown {
-    return this.mapMembers(obj, this.secretMember, t);
+    return this.withKnown(secretValues(obj), t, () => this.mapMembers(obj, this.secretMember, t));
   }
 
   private secretMember(key: string, value: unknown, t: Tally): unknown {
-    if (key === 'data' && isObject(value)) return this.replaceValues(value, EVERY_KEY, base64Marker('secret'), t);
-    if (key === 'stringData' && isObject(value)) return this.replaceValues(value, EVERY_KEY, maskMarker('secret'), t);
-    if (key === 'type' || key === 'immutable') return value;
-    return this.member(key, value, t);
+    switch (key) {
+      case 'data':
+        return isObject(value) ? this.replaceValues(value, EVERY_KEY, base64Marker('secret'), t) : this.maskSecretValue(value, t);
+      case 'kind':
+      case 'apiVersion':
+        return this.clearIf(value, isTypeMetaValue(key, value), t);
+      case 'type':
+        return typeof value === 'string' && BUILTIN_SECRET_TYPES.has(value) ? value : this.maskSecretValue(value, t);
+      case 'immutable':
+        return typeof value === 'boolean' ? value : this.maskSecretValue(value, t);
+      case 'metadata':
+        return isObject(value) ? this.mapMembers(value, this.secretMetadataMember, t) : this.maskSecretValue(value, t);
+      default:
+        // stringData and anything else a Secret should not hold.
+        return this.maskSecretValue(value, t);
+    }
   }
 
+  private secretMetadataMember(key: string, value: unknown, t: Tally): unknown {
+    const identity = IDENTITY_FIELDS.get(key);
+    if (identity) return identity(value) && !(t.quoted === true && typeof value === 'string' && t.known?.find(value) !== undefined) ? value : this.maskSecretValue(value, t);
+    switch (key) {
+      case 'labels':
+        return isObject(value) ? this.mapMembers(value, this.secretLabel, t) : this.maskSecretValue(value, t);
+      case 'annotations':
+        return isObject(value) ? this.mapMembers(value, this.secretAnnotation, t) : this.maskSecretValue(value, t);
+      case 'finalizers':
+        return Array.isArray(value) ? this.mapArray(value, this.secretFinalizer, t) : this.maskSecretValue(value, t);
+      case 'ownerReferences':
+        return Array.isArray(value) ? this.mapArray(value, this.secretOwnerReference, t) : this.maskSecretValue(value, t);
+      case 'managedFields':
+        return Array.isArray(value) ? this.mapArray(value, this.secretManagedFieldsEntry, t) : this.maskSecretValue(value, t);
+      default:
+        // generateName, selfLink and anything else.
+        return this.maskSecretValue(value, t);
+    }
+  }
+
+  private secretLabel(_key: string, value: unknown, t: Tally): unknown {
+    return this.clearIf(value, isLabelValue(value), t);
+  }
+
+  private secretAnnotation(key: string, value: unknown, t: Tally): unknown {
+    if (key === LAST_APPLIED_ANNOTATION && this.config.lastAppliedConfiguration && typeof value === 'string') return this.lastApplied(value, t);
+    return this.clearIf(value, CLEAR_ANNOTATIONS.get(key)?.(value) === true, t);
+  }
+
+  private secretFinalizer(value: unknown, t: Tally): unknown {
+    return this.clearIf(value, isQualifiedName(value), t);
+  }
+
+  private secretOwnerReference(ref: unknown, t: Tally): unknown {
+    if (!isObject(ref)) return this.maskSecretValue(ref, t);
+    return this.mapMembers(ref, (key, value) => this.clearIf(value, OWNER_REFERENCE_FIELDS.get(key)?.(value) === true, t), t);
+  }
+
+  /** A managedFields entry: its identifiers when well-formed, and `fieldsV1`, which holds only keys. */
+  private secretManagedFieldsEntry(entry: unknown, t: Tally): unknown {
+    if (!isObject(entry)) return this.maskSecretValue(entry, t);
+    return this.mapMembers(entry, (key, value) => (key === 'fieldsV1' ? this.maskSecretValue(value, t) : this.clearIf(value, MANAGED_FIELDS_FIELDS.get(key)?.(value) === true, t)), t);
+  }
+
+  /**
+   * `value` when it has the shape the allowlist keeps (`allowed`) and, as a string, neither contains
+   * one of the Secret's own values nor matches a detector; otherwise masked.
+   */
+  private clearIf(value: unknown, allowed: boolean, t: Tally): unknown {
+    if (!allowed) return this.maskSecretValue(value, t);
+    if (typeof value !== 'string' || (t.known?.find(value) === undefined && !this.detected(value))) return value;
+    return this.maskSecretValue(value, t);
+  }
+
+  /** Every string in `value` replaced with the Secret marker; keys, numbers, booleans and nulls stay. */
+  private maskSecretValue(value: unknown, t: Tally): unknown {
+    if (typeof value === 'string') return this.replace(value, SECRET_MARKER, t);
+    if (typeof value !== 'object' || value === null) return value;
+    if (Array.isArray(value)) return this.mapArray(value, this.maskSecretValue, t);
+    return this.mapMembers(value as JsonObject, (_key, member) => this.maskSecretValue(member, t), t);
+  }
+
+  // ── ConfigMaps, tokens, everything else ──────────────────────────────────────────────────
+
   private configMap(obj: JsonObject, t: Tally): unknown {
-    return this.mapMembers(obj, this.configMapMember, t);
+    const walk = () => this.mapMembers(obj, this.configMapMember, t);
+    return this.configMapKeys === undefined ? walk() : this.withKnown(configMapValues(obj, this.configMapKeys), t, walk);
   }
 
   private configMapMember(key: string, value: unknown, t: Tally): unknown {
@@ -302,6 +471,64 @@ class ObjectMasker implements Masker {
   private tokenMember(name: string, value: unknown, t: Tally): unknown {
     return name === 'token' ? this.replace(value, maskMarker('token'), t) : this.any(value, t);
   }
+
+  // ── error Statuses ───────────────────────────────────────────────────────────────────────
+
+  private status(obj: JsonObject, t: Tally): unknown {
+    return this.mapMembers(obj, this.statusMember, t);
+  }
+
+  private statusMember(key: string, value: unknown, t: Tally): unknown {
+    if (key === 'message' && typeof value === 'string') return this.statusMessage(value, t);
+    if (key === 'details' && isObject(value)) return this.mapMembers(value, this.statusDetail, t);
+    return this.member(key, value, t);
+  }
+
+  private statusDetail(key: string, value: unknown, t: Tally): unknown {
+    return key === 'causes' && Array.isArray(value) ? this.mapArray(value, this.statusCause, t) : this.member(key, value, t);
+  }
+
+  private statusCause(cause: unknown, t: Tally): unknown {
+    if (!isObject(cause)) return this.any(cause, t);
+    return this.mapMembers(cause, (key, value) => (key === 'message' && typeof value === 'string' ? this.statusMessage(value, t) : this.member(key, value, t)), t);
+  }
+
+  /** An error message with each quoted invalid value masked as what it is, then the detectors. */
+  private statusMessage(message: string, t: Tally): string {
+    const values = invalidValues(message);
+    if (values.length === 0) return this.text(message, t);
+    const parts: string[] = [];
+    let at = 0;
+    for (const v of values) {
+      parts.push(message.slice(at, v.start), this.invalidValue(v.value, message.slice(v.start, v.end), t));
+      at = v.end;
+    }
+    parts.push(message.slice(at));
+    return this.text(parts.join(''), t);
+  }
+
+  /**
+   * A quoted invalid value: JSON (the patched object) masked as the object it is (as the request's
+   * resource, whatever its `kind` now says) and quoted again; a value kgate cannot read, masked whole;
+   * a plain value as it is (the detectors see it with the message).
+   */
+  private invalidValue(value: string | undefined, raw: string, t: Tally): string {
+    const first = value?.trimStart()[0];
+    if (value !== undefined && first !== '{' && first !== '[' && !value.startsWith('map[')) return raw;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value ?? '');
+    } catch {
+      t.count++;
+      return goQuote(maskMarker('invalid-value'));
+    }
+    const inner: Tally = { count: 0, known: t.known, scope: t.scope, quoted: true };
+    const masked = isObject(parsed) && t.scope !== undefined ? this.asKind(parsed, t.scope, inner) : this.resource(parsed, undefined, inner);
+    t.count += inner.count;
+    return goQuote(JSON.stringify(masked));
+  }
+
+  // ── the generic walk ─────────────────────────────────────────────────────────────────────
 
   private generic(obj: JsonObject, t: Tally): JsonObject {
     return this.mapMembers(obj, this.member, t);
@@ -325,18 +552,32 @@ class ObjectMasker implements Masker {
   }
 
   private text(value: string, t: Tally): string {
+    if (t.known !== undefined) {
+      const reason = t.known.find(value);
+      if (reason !== undefined) return this.replace(value, maskMarker(reason), t) as string;
+    }
     if (value.length < 7 || (this.trigger !== undefined && !this.trigger.test(value))) return value;
     const masked = maskText(value, this.detectors);
     t.count += masked.count;
     return masked.text;
   }
 
+  /** Whether a detector matches somewhere in `value`. */
+  private detected(value: string): boolean {
+    if (value.length < 7 || (this.trigger !== undefined && !this.trigger.test(value))) return false;
+    return maskText(value, this.detectors).count > 0;
+  }
+
   private metadata(meta: JsonObject, t: Tally): unknown {
     return this.mapMembers(meta, this.metadataMember, t);
   }
 
+  /**
+   * Server-set identity stays as it is (except in a patched object an error quotes); everything a write can set (generateName, finalizers,
+   * ownerReferences, managedFields' manager, labels) goes through the detectors and known values.
+   */
   private metadataMember(key: string, value: unknown, t: Tally): unknown {
-    if (METADATA_IDENTIFIERS.has(key)) return value;
+    if (SERVER_SET_METADATA.has(key)) return t.quoted === true ? this.any(value, t) : value;
     if (key === 'annotations' && isObject(value)) return this.mapMembers(value, this.annotation, t);
     return this.any(value, t);
   }
@@ -361,7 +602,7 @@ class ObjectMasker implements Masker {
       t.count++;
       return maskMarker('last-applied');
     }
-    const inner: Tally = { count: 0 };
+    const inner: Tally = { count: 0, known: t.known, scope: t.scope, ...(t.quoted ? { quoted: true } : {}) };
     const masked = this.resource(manifest, undefined, inner);
     t.count += inner.count;
     return JSON.stringify(masked) + (text.endsWith('\n') ? '\n' : '');
@@ -414,16 +655,6 @@ class ObjectMasker implements Masker {
   }
 }
 
-function compileGlobs(patterns: readonly string[], ignoreCase: boolean): RegExp | undefined {
-  try {
-    const globs = patterns.map((p) => compileGlob(p, { ignoreCase }));
-    if (globs.length === 0) return undefined;
-    return new RegExp(globs.map((g) => `(?:${g.source})`).join('|'), globs[0]!.flags);
-  } catch (error) {
-    throw new MaskError('MASK_CONFIG', `masking policy has an invalid glob: ${(error as Error).message}`, { cause: error });
-  }
-}
-
 /**
  * Builds the masking engine for a policy's `masking` section.
  * @throws MaskError `MASK_CONFIG` for an unknown detector or an invalid glob.
@@ -448,4 +679,17 @@ export function maskerFor(config: MaskingConfig, groups: readonly string[], opts
     isExempt: (g) => masker.isExempt(g),
     maskObject: (obj) => ({ value: obj, count: 0 }),
   };
+}
+
+/**
+ * `masker` for the responses to one request: every `maskObject` call knows the request's resource
+ * (see MaskContext.target), so the streaming maskers, which only pass the list kind, mask a
+ * Table or PartialObjectMetadata of Secrets as Secrets. Everything else is `masker`'s own.
+ */
+export function maskerForTarget(masker: Masker, target: MaskTarget): Masker {
+  if (masker.exempt) return masker;
+  const scoped = { apiGroup: target.apiGroup, resource: target.resource };
+  return Object.create(masker, {
+    maskObject: { value: (obj: unknown, ctx: MaskContext = {}) => masker.maskObject(obj, { ...ctx, target: scoped }) },
+  }) as Masker;
 }

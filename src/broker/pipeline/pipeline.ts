@@ -14,7 +14,8 @@ import type { RequestContext } from '../listener/server.js';
 import { writeRawStatus } from '../raw-response.js';
 import { badRequest, forbidden, requestEntityTooLarge, statusResponse, type StatusResponse } from '../../kube/status.js';
 import { endedRequestStatus } from '../../kube/stream-end.js';
-import { maskerFor, type Masker } from '../../mask/object-masker.js';
+import { maskerFor, maskerForTarget, type Masker } from '../../mask/object-masker.js';
+import { createPatchGuard } from '../../mask/patch-guard.js';
 import type { RequestDecision } from '../../policy/evaluate-request.js';
 import { heldBodyProblem, heldRequestDetail, MAX_HELD_BODY_BYTES } from '../../policy/held-request.js';
 import { answersLocally, MAX_REVIEW_BYTES, parseAccessReview, refusedReview } from './access-review.js';
@@ -24,6 +25,7 @@ import { decideGuardrails, decisionReason, guardrailRefusal, requestAttributes }
 import { createForwarder, type Forwarder } from './forward.js';
 import { deliverResponse, sendStatus, type Delivery } from './mask.js';
 import { planMasking, streamsImmediately } from './mask-plan.js';
+import { isJsonPatch, patchRefusal } from './patch-check.js';
 import { upstreamHeaders } from './rewrite.js';
 import { createTokenSource } from './token.js';
 import type { PipelineAuditRecord, PipelineOptions } from './types.js';
@@ -94,6 +96,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const tokens = createTokenSource(options.upstream.token, () => now().getTime());
   const forwarder: Forwarder = createForwarder(options.upstream.url, options.upstream.ca, tokens, options.upstream.headersTimeoutMs);
   const masker: Masker = maskerFor(options.masking, options.principal.groups);
+  const patchGuard = createPatchGuard(options.masking);
   const refusals = new RecentRefusals();
   const maxBuffered = options.maxBufferedBodyBytes ?? DEFAULT_MAX_BUFFERED;
   const user = options.principal.name;
@@ -228,7 +231,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     };
     let recorded = false;
     const secretsStream = options.masking.secrets && !masker.exempt && classified.info.resource === 'secrets' && classified.info.subresource === '';
-    const delivery = await deliverResponse({ res, response, plan, masker, auditId: audit.auditId, maxBufferedBodyBytes: maxBuffered, secretsStream, beforeEnd: record, ending: ending.signal });
+    const delivery = await deliverResponse({ res, response, plan, masker: maskerForTarget(masker, classified.info), auditId: audit.auditId, maxBufferedBodyBytes: maxBuffered, secretsStream, beforeEnd: record, ending: ending.signal });
     if (delivery.error) log(`response for ${classified.canonical.method} ${classified.info.path}: ${delivery.error}`);
     if (!recorded) await record(delivery);
   }
@@ -270,6 +273,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const decision = decide(classified);
     Object.assign(audit, { decision: decision.effect, ...(decision.rule ? { rule: decision.rule } : {}) });
     let body: Readable | Buffer | undefined = hasRequestBody(req.headers) ? ctx.body() : undefined;
+    // A JSON patch is read to see whether it would reveal a masked value (a caller who sees
+    // everything unmasked has nothing to reveal; a denied request is refused anyway).
+    const inspected = body !== undefined && decision.effect !== 'deny' && !masker.exempt && isJsonPatch(classified.canonical.method, req.headers);
     if (decision.effect === 'approve' && body && options.holdForApproval) {
       // A held body is read first: the approver approves these bytes, and the client's upload is
       // not left hanging. It must be small and readable text, or approvers could not check it.
@@ -279,6 +285,14 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         const status = problem.code === 413 ? requestEntityTooLarge(problem.message) : statusResponse(415, 'UnsupportedMediaType', problem.message);
         return finish({ ...audit, statusCode: sendStatus(res, status, audit.auditId), error: problem.code === 413 ? 'held body too large' : 'held body unreadable' });
       }
+    } else if (inspected && body) {
+      body = await readAll(body, maxBuffered);
+      if (!body) return finish({ ...audit, statusCode: sendStatus(res, requestEntityTooLarge(`a JSON patch, which kgate reads before forwarding, is limited to ${maxBuffered} bytes`), audit.auditId) });
+    }
+    const revealing = inspected && Buffer.isBuffer(body) ? patchRefusal(patchGuard, classified.info, user, body) : undefined;
+    if (revealing) {
+      log(`refused a JSON patch on ${classified.info.path} that would reveal a masked value`);
+      return finish({ ...audit, statusCode: sendStatus(res, revealing.status, audit.auditId), error: revealing.reason });
     }
     const { signal, entry, wake } = follow(res);
     // Until the response starts, an ended request is woken (hold, upstream call) and answered with a Status.

@@ -124,6 +124,52 @@ describe(`kgate exec through the ${mode}`, () => {
     expect((await admin(['get', 'configmap', 'made-by-ci', '-n', 'apps'])).code).not.toBe(0);
   });
 
+  test('a JSON patch that copies, moves or tests Secret data is refused before it reaches the API server, and audited', async () => {
+    const secret = (ops: unknown[], extra: string[] = []) => ['-n', 'prod', 'patch', 'secret', 'db-credentials', '--type=json', '--dry-run=server', '-p', JSON.stringify(ops), '-o', 'yaml', ...extra];
+    // The issue's attack, into every field it went through, and a test op used as an oracle.
+    const attacks = [
+      ...['/metadata/annotations/x', '/metadata/generateName', '/metadata/finalizers/-', '/metadata/labels/x', '/type'].map((path) => [{ op: 'copy', from: '/data/password', path }]),
+      [{ op: 'move', from: '/data', path: '/metadata/annotations' }],
+      [{ op: 'test', path: '/data/password', value: Buffer.from('prod-S3cr3t-pa55word').toString('base64') }],
+    ];
+    for (const ops of attacks) {
+      const r = await kc(secret(ops));
+      expect([JSON.stringify(ops), r.code]).toEqual([JSON.stringify(ops), 1]);
+      expect(r.stderr).toMatch(/Error from server \(Forbidden\): secrets "db-credentials" is forbidden: .*JSON patch operation 0 \((copy|move|test)\) .* kgate refuses copy, move and test on masked values/);
+      expect(leaks(r.stdout + r.stderr)).toEqual([]);
+    }
+    const events = (await auditEvents({ resource: 'secrets', namespace: 'prod' })).filter((e) => e.verb === 'patch' && e.stage === 'ResponseComplete');
+    expect(events.filter((e) => e.responseStatus?.code === 403 && /copies from "\/data\/password"/.test(e.responseStatus.message ?? ''))).toHaveLength(5);
+    expect(JSON.stringify(events)).not.toContain(Buffer.from('prod-S3cr3t-pa55word').toString('base64'));
+    expect((await admin(['get', 'secret', 'db-credentials', '-n', 'prod', '-o', 'jsonpath={.metadata.annotations}{.type}'])).stdout).toBe('Opaque');
+  });
+
+  test('a patch the API server cannot decode quotes the Secret in its error, and kgate masks it there', async () => {
+    // A value of the wrong type: the apiserver answers 422 with the whole patched object as the invalid value.
+    for (const args of [['--type=merge', '-p', '{"type":5}'], ['--type=json', '-p', '[{"op":"add","path":"/metadata/labels","value":{"a":1}}]']]) {
+      const r = await kc(['-n', 'prod', 'patch', 'secret', 'db-credentials', '--dry-run=server', ...args]);
+      expect([args, r.code, r.stderr]).toEqual([args, 1, expect.stringContaining('json: cannot unmarshal number into Go struct field ')]);
+      expect(r.stderr).toContain('db-credentials');
+      // The quoted Secret is masked as a Secret: its data values are base64 markers.
+      expect(r.stderr).toContain(Buffer.from('***MASKED:secret***').toString('base64'));
+      expect(leaks(r.stdout + r.stderr)).toEqual([]);
+    }
+  });
+
+  test('a ConfigMap value copied into metadata on a dry run still goes through the detectors', async () => {
+    const ops = [
+      { op: 'copy', from: '/data/settings.ini', path: '/metadata/generateName' },
+      { op: 'add', path: '/metadata/finalizers', value: [] },
+      { op: 'copy', from: '/data/AWS_ACCESS_KEY_ID', path: '/metadata/finalizers/-' },
+    ];
+    const r = await kc(['-n', 'prod', 'patch', 'configmap', 'app-config', '--type=json', '--dry-run=server', '-p', JSON.stringify(ops), '-o', 'yaml']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('generateName:');
+    expect(r.stdout).toContain('MASKED:password-assignment');
+    expect(r.stdout).not.toContain('hunter2-prod');
+    expect(r.stdout).not.toContain(AWS_KEY);
+  });
+
   test('kubectl delete namespace is refused with the rule\'s message and the namespace stays', async () => {
     const r = await kc(['delete', 'namespace', 'staging']);
     expect(r.code).toBe(1);

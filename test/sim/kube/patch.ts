@@ -152,10 +152,15 @@ export function strategicMergePatch(original: Record<string, unknown>, patch: Re
   return merged === DELETE ? {} : merged;
 }
 
-function pointerTokens(pointer: string): string[] {
-  if (pointer === '') return [];
-  if (!pointer.startsWith('/')) throw patchError(`JSON pointer "${pointer}" does not start with /`);
-  return pointer.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+/**
+ * A pointer as the apiserver's JSON-patch library (evanphx/json-patch v4.12, `findObject`) splits
+ * it: what comes before the first `/` is ignored, tokens are unescaped `~1` → `/` then `~0` → `~`,
+ * and a pointer without any `/` resolves nothing.
+ */
+function pointerTokens(pointer: string): string[] | undefined {
+  const slash = pointer.indexOf('/');
+  if (slash < 0) return undefined;
+  return pointer.slice(slash + 1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function patchError(message: string): StatusError {
@@ -164,66 +169,156 @@ function patchError(message: string): StatusError {
 
 interface Location { parent: Json[] | JsonMap; key: string }
 
-function locate(doc: Json, pointer: string): Location {
+/** The container holding the last token and that token, or undefined when the path does not resolve. */
+function locate(doc: Json, pointer: string): Location | undefined {
   const tokens = pointerTokens(pointer);
-  if (tokens.length === 0) throw patchError('operations on the document root are not supported');
+  if (tokens === undefined) return undefined;
   let node: Json = doc;
   for (const token of tokens.slice(0, -1)) {
-    const next: Json | undefined = Array.isArray(node) ? node[Number(token)] : isMap(node) ? node[token] : undefined;
-    if (next === undefined || next === null || typeof next !== 'object') throw patchError(`doc is missing path: "${pointer}": missing value`);
+    const next: Json | undefined = Array.isArray(node) ? node[goIndex(node, token, false) ?? -1] : isMap(node) ? node[token] : undefined;
+    if (next === undefined || next === null || typeof next !== 'object') return undefined;
     node = next;
   }
-  if (node === null || typeof node !== 'object') throw patchError(`doc is missing path: "${pointer}": missing value`);
+  if (node === null || typeof node !== 'object') return undefined;
   return { parent: node, key: tokens[tokens.length - 1]! };
 }
 
-function read({ parent, key }: Location, pointer: string): Json {
-  const value = Array.isArray(parent) ? parent[Number(key)] : parent[key];
-  if (value === undefined) throw patchError(`doc is missing path: "${pointer}": missing value`);
-  return value;
-}
-
-function arrayIndex(parent: Json[], key: string, allowEnd: boolean, pointer: string): number {
-  if (allowEnd && key === '-') return parent.length;
-  const index = Number(key);
-  if (!/^\d+$/.test(key) || index > parent.length || (!allowEnd && index === parent.length)) throw patchError(`unable to access invalid index: ${key} in "${pointer}"`);
+/**
+ * An array index as `strconv.Atoi` reads it (a sign is allowed) with the library's negative
+ * indices counted from the end; undefined when out of range (`end`: one past the end is allowed).
+ */
+function goIndex(list: readonly unknown[], key: string, end: boolean): number | undefined {
+  if (!/^[+-]?\d+$/.test(key)) return undefined;
+  let index = Number(key);
+  const size = end ? list.length + 1 : list.length;
+  if (index >= size || index < -size) return undefined;
+  if (index < 0) index += size;
   return index;
 }
 
-function add(loc: Location, value: Json, pointer: string): void {
-  if (Array.isArray(loc.parent)) loc.parent.splice(arrayIndex(loc.parent, loc.key, true, pointer), 0, value);
-  else loc.parent[loc.key] = value;
+function indexError(key: string): StatusError {
+  return patchError(/^[+-]?\d+$/.test(key) ? `Unable to access invalid index: ${Number(key)}: invalid index referenced` : `strconv.Atoi: parsing ${JSON.stringify(key)}: invalid syntax`);
 }
 
-function remove(loc: Location, pointer: string): Json {
-  const value = read(loc, pointer);
-  if (Array.isArray(loc.parent)) loc.parent.splice(arrayIndex(loc.parent, loc.key, false, pointer), 1);
-  else delete loc.parent[loc.key];
-  return value;
+/** The value at a location; a missing map key reads as nothing (undefined), as the library's does. */
+function read({ parent, key }: Location): Json | undefined {
+  if (!Array.isArray(parent)) return parent[key];
+  const index = goIndex(parent, key, false);
+  if (index === undefined) throw indexError(key);
+  return parent[index];
 }
 
-/** RFC 6902 JSON patch; throws StatusError 422 when an operation does not apply. */
+function add({ parent, key }: Location, value: Json): void {
+  if (!Array.isArray(parent)) {
+    parent[key] = value;
+    return;
+  }
+  const index = key === '-' ? parent.length : goIndex(parent, key, true);
+  if (index === undefined) throw indexError(key);
+  parent.splice(index, 0, value);
+}
+
+function remove(loc: Location): Json {
+  const { parent, key } = loc;
+  if (!Array.isArray(parent)) {
+    if (!(key in parent)) throw patchError(`Unable to remove nonexistent key: ${key}: missing value`);
+    const value = parent[key]!;
+    delete parent[key];
+    return value;
+  }
+  const index = goIndex(parent, key, false);
+  if (index === undefined) throw indexError(key);
+  return parent.splice(index, 1)[0]!;
+}
+
+function missing(op: string, which: string, pointer: string): StatusError {
+  return patchError(`${op} operation does not apply: doc is missing ${which}: ${pointer}: missing value`);
+}
+
+function sameJson(a: Json | undefined, b: Json | undefined): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+function canonical(value: Json | undefined): Json | undefined {
+  if (Array.isArray(value)) return value.map((v) => canonical(v) ?? null);
+  if (!isMap(value)) return value;
+  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical(value[k]) ?? null]));
+}
+
+/**
+ * RFC 6902 JSON patch as the apiserver applies it (evanphx/json-patch v4.12): `replace` of a
+ * missing member adds it, `copy` of a missing member copies null, `test` of a missing member
+ * passes for null, `test` and `replace` on `""` see the whole document, negative array indices
+ * count from the end. Throws StatusError 422 when an operation does not apply.
+ */
 export function jsonPatch(document: Record<string, unknown>, operations: unknown[]): Record<string, unknown> {
-  const doc = clone(document) as JsonMap;
+  let doc = clone(document) as JsonMap;
   for (const raw of operations) {
-    if (!isMap(raw) || typeof raw.op !== 'string' || typeof raw.path !== 'string') throw patchError('invalid JSON patch operation');
-    const { op, path } = raw;
+    if (!isMap(raw)) throw patchError('invalid JSON patch operation');
+    const op = typeof raw.op === 'string' ? raw.op : 'unknown';
+    const path = typeof raw.path === 'string' ? raw.path : '';
     const from = typeof raw.from === 'string' ? raw.from : '';
+    const value = clone(raw.value ?? null);
     switch (op) {
-      case 'add': add(locate(doc, path), clone(raw.value ?? null), path); break;
-      case 'remove': remove(locate(doc, path), path); break;
-      case 'replace': {
+      case 'add': {
         const loc = locate(doc, path);
-        read(loc, path);
-        if (Array.isArray(loc.parent)) loc.parent[Number(loc.key)] = clone(raw.value ?? null);
-        else loc.parent[loc.key] = clone(raw.value ?? null);
+        if (!loc) throw missing('add', 'path', JSON.stringify(path));
+        add(loc, value);
         break;
       }
-      case 'move': add(locate(doc, path), remove(locate(doc, from), from), path); break;
-      case 'copy': add(locate(doc, path), clone(read(locate(doc, from), from)), path); break;
-      case 'test':
-        if (JSON.stringify(read(locate(doc, path), path)) !== JSON.stringify(raw.value)) throw patchError(`testing value ${path} failed: test failed`);
+      case 'remove': {
+        const loc = locate(doc, path);
+        if (!loc) throw missing('remove', 'path', JSON.stringify(path));
+        remove(loc);
         break;
+      }
+      case 'replace': {
+        if (path === '') {
+          if (!isMap(value)) throw patchError('replace operation value must be object or array');
+          doc = value;
+          break;
+        }
+        const loc = locate(doc, path);
+        if (!loc) throw missing('replace', 'path', path);
+        if (Array.isArray(loc.parent)) {
+          const index = goIndex(loc.parent, loc.key, false);
+          if (index === undefined) throw indexError(loc.key);
+          loc.parent[index] = value;
+        } else loc.parent[loc.key] = value;
+        break;
+      }
+      case 'move': {
+        const source = locate(doc, from);
+        if (!source) throw missing('move', 'from path', from);
+        read(source);
+        const moved = remove(source);
+        const target = locate(doc, path);
+        if (!target) throw missing('move', 'destination path', path);
+        add(target, moved);
+        break;
+      }
+      case 'copy': {
+        const source = locate(doc, from);
+        if (!source) throw missing('copy', 'from path', from);
+        const copied = clone(read(source) ?? null);
+        const target = locate(doc, path);
+        if (!target) throw missing('copy', 'destination path', path);
+        add(target, copied);
+        break;
+      }
+      case 'test': {
+        if (path === '') {
+          if (!sameJson(doc, raw.value as Json)) throw patchError(`testing value ${path} failed: test failed`);
+          break;
+        }
+        const loc = locate(doc, path);
+        if (!loc) throw patchError(`test operation does not apply: is missing path: ${path}: missing value`);
+        const actual = read(loc);
+        const expected = raw.value as Json | undefined;
+        const passes = actual === undefined ? expected === undefined || expected === null : expected !== undefined && sameJson(actual, expected);
+        if (!passes) throw patchError(`testing value ${path} failed: test failed`);
+        break;
+      }
       default: throw patchError(`Unexpected kind: ${op}`);
     }
   }

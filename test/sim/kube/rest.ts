@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeObjectBody, decodePatchBody, mediaTypeOf, readBody } from './body.js';
+import { decodePatched } from './decode.js';
 import { defaultForCreate, defaultForUpdate, generateName, invalid, validateObject } from './defaults.js';
 import { applyConflicts, changedFields, fieldsOf, managedFieldsOf, recordApply, recordManager, removeFields, subtract, takeOwnership, type FieldConflict } from './managed-fields.js';
 import { goBool } from './request-info.js';
@@ -350,7 +351,10 @@ async function handlePatch(r: RestRequest, name: string): Promise<void> {
     return;
   }
   if (!existing) throw notFound(keyOf(r.type), name);
-  const patched = preserveIdentity(existing, applyPatch(r, existing, type, patch));
+  const applied = applyPatch(r, existing, type, patch);
+  // JSON and merge patches are applied to JSON and then decoded into the type (patch.go jsonPatcher).
+  const decoded = type === 'application/json-patch+json' || type === 'application/merge-patch+json' ? decodePatched(applied, r.query.get('fieldValidation')) : applied;
+  const patched = preserveIdentity(existing, decoded);
   const next = keepDeletionState(r, existing, scopeToSubresource(r, existing, patched));
   next.metadata = { ...next.metadata, resourceVersion: patched.metadata.resourceVersion };
   withManager(r, next, existing, 'Update', r.info.subresource);

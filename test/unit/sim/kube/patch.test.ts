@@ -72,6 +72,25 @@ describe('JSON patch (RFC 6902)', () => {
     expect(doc.list).toEqual([1, 2]);
   });
 
+  test('reads pointers and indices as the apiserver\'s library (evanphx/json-patch v4.12) does', () => {
+    const doc = { data: { password: 'cA==' }, list: ['a', 'b', 'c'], metadata: { name: 'x' } };
+    expect(jsonPatch(doc, [{ op: 'copy', from: 'ignored/data/password', path: '/copied' }]).copied).toBe('cA==');
+    expect(jsonPatch(doc, [{ op: 'remove', path: '/list/-1' }]).list).toEqual(['a', 'b']);
+    expect(jsonPatch(doc, [{ op: 'add', path: '/list/+0', value: 'z' }]).list).toEqual(['z', 'a', 'b', 'c']);
+    expect(jsonPatch(doc, [{ op: 'replace', path: '/metadata/missing', value: 'added' }]).metadata).toEqual({ name: 'x', missing: 'added' });
+    expect(jsonPatch(doc, [{ op: 'copy', from: '/metadata/missing', path: '/copied' }]).copied).toBeNull();
+    expect(() => jsonPatch(doc, [{ op: 'test', path: '/metadata/missing', value: null }])).not.toThrow();
+    expect(() => jsonPatch(doc, [{ op: 'move', from: '/metadata/missing', path: '/x' }])).toThrow(/Unable to remove nonexistent key: missing/);
+    expect(() => jsonPatch(doc, [{ op: 'copy', from: 'nothing', path: '/x' }])).toThrow(/copy operation does not apply: doc is missing from path/);
+  });
+
+  test('test and replace on the root see the whole document', () => {
+    const doc = { b: [1, { c: 2 }], a: 'x' };
+    expect(() => jsonPatch(doc, [{ op: 'test', path: '', value: { a: 'x', b: [1, { c: 2 }] } }])).not.toThrow();
+    expect(() => jsonPatch(doc, [{ op: 'test', path: '', value: { a: 'y', b: [1, { c: 2 }] } }])).toThrow(/testing value {2}failed: test failed/);
+    expect(jsonPatch(doc, [{ op: 'replace', path: '', value: { z: 1 } }])).toEqual({ z: 1 });
+  });
+
   test('a failing operation is a 422 Status', () => {
     expect(() => jsonPatch({ a: 1 }, [{ op: 'replace', path: '/missing/deep', value: 1 }])).toThrow(StatusError);
     expect(() => jsonPatch({ a: 1 }, [{ op: 'test', path: '/a', value: 2 }])).toThrow(/test failed/);
