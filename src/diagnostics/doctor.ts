@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import type { KgateError } from '../cli/errors.js';
 import type { KgatePaths } from '../cli/paths.js';
+import { checkServerUrl, insecureHttpAllowed } from '../cli/server-url.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -98,6 +100,12 @@ async function checkPolicyService({ env, fetch }: DoctorDeps): Promise<CheckResu
   const server = env.KGATE_SERVER;
   if (!server) {
     return { name: 'policy service', status: 'warn', detail: 'no policy service configured', fix: 'Set KGATE_SERVER to the URL of `kgate server`.' };
+  }
+  try {
+    checkServerUrl(server, 'KGATE_SERVER', insecureHttpAllowed(false, env));
+  } catch (error) {
+    const refusal = error as KgateError;
+    return { name: 'policy service', status: 'fail', detail: refusal.message, fix: refusal.suggestions.join(' ') || 'Set KGATE_SERVER to the https URL of `kgate server`.' };
   }
   const url = new URL('/healthz', server);
   try {

@@ -54,6 +54,20 @@ describe('runDoctor', () => {
     expect(results.find((r) => r.name === 'policy service')?.status).toBe('fail');
   });
 
+  it('fails a plain http policy service on another machine without sending anything there', async () => {
+    const fetched: string[] = [];
+    const fetch = (async (url: URL) => {
+      fetched.push(String(url));
+      return new Response('ok');
+    }) as typeof globalThis.fetch;
+    const refused = (await runDoctor(deps({ env: { KGATE_SERVER: 'http://10.0.0.1:8080' }, fetch }))).find((r) => r.name === 'policy service');
+    expect(refused).toMatchObject({ status: 'fail', detail: expect.stringContaining('Refusing plain http to the policy service at 10.0.0.1:8080'), fix: expect.stringContaining('KGATE_INSECURE_HTTP_SERVER=1') });
+    expect(fetched).toEqual([]);
+    const allowed = (await runDoctor(deps({ env: { KGATE_SERVER: 'http://10.0.0.1:8080', KGATE_INSECURE_HTTP_SERVER: '1' }, fetch }))).find((r) => r.name === 'policy service');
+    expect(allowed).toMatchObject({ status: 'ok' });
+    expect(fetched).toEqual(['http://10.0.0.1:8080/healthz']);
+  });
+
   it('warns about a state directory readable by others', async () => {
     const state = join(dir, 'open');
     await import('node:fs/promises').then((fs) => fs.mkdir(state));
