@@ -36,6 +36,8 @@ export interface SessionRegistryOptions {
   identity: IdentityContext;
   stateDir: string;
   spool: AuditSpool;
+  /** Ships the spool now; see ClusterSessionOptions.shipAudit. */
+  shipAudit?: (timeoutMs: number) => Promise<unknown>;
   log: (line: string) => void;
 }
 
@@ -79,7 +81,7 @@ export function createSessionRegistry(options: SessionRegistryOptions): SessionR
   }
 
   async function activate(entry: Entry): Promise<CredentialResponse> {
-    entry.session = await openClusterSession({ client, grant: entry.grant, stateDir: options.stateDir, spool: options.spool, log, status: log });
+    entry.session = await openClusterSession({ client, grant: entry.grant, stateDir: options.stateDir, spool: options.spool, ...(options.shipAudit ? { shipAudit: options.shipAudit } : {}), log, status: log });
     entry.token = createSessionToken();
     tokens.set(digest(entry.token), entry);
     const left = (entry.grant.expiresAt ?? Date.now()) - Date.now();
