@@ -55,7 +55,7 @@ export function ingestAuditEvents(db: SqliteDatabase, events: AuditEventRecord[]
   return { inserted, duplicates: events.length - inserted };
 }
 
-function fromRow(row: Row): AuditEventRecord & { timeUs: number } {
+export function fromRow(row: Row): AuditEventRecord & { timeUs: number } {
   return defined({
     id: text(row, 'id'),
     time: text(row, 'time'),
