@@ -26,16 +26,18 @@ export class Admission {
   /**
    * Runs `open` (which makes a request wait on approvers) when `who` has fewer than
    * `maxPendingRequests` waiting already; else a 429. Grant requests and held API requests count
-   * alike: each is an approval `who` requested that is still pending.
+   * alike: `who`'s pending grants, and the request approvals `who` opened that are still pending.
    */
   pendingRequest<T>(who: Principal, open: () => Promise<T>): Promise<T> {
     const id = principalId(who);
     return this.serial(`pending:${id}`, async () => {
       const now = this.now();
-      const pending = (await this.store.listApprovals({ state: 'pending' })).filter((a) => principalId(a.requester) === id && a.expiresAt > now);
       const max = this.limits.maxPendingRequests;
-      if (pending.length >= max) {
-        throw tooManyRequests(`You already have ${pending.length} requests waiting for approval, the most one principal may have (${max}); wait for approvers to decide, or revoke a pending grant (kgate grants revoke ID)`, 'too_many_pending');
+      const grants = await this.store.listGrants({ principal: id, state: ['pending'], limit: max });
+      const requests = (await this.store.listApprovals({ kind: 'request', state: 'pending' })).filter((a) => principalId(a.requester) === id && a.expiresAt > now);
+      const pending = grants.items.length + requests.length;
+      if (pending >= max) {
+        throw tooManyRequests(`You already have ${pending} requests waiting for approval, the most one principal may have (${max}); wait for approvers to decide, or revoke a pending grant (kgate grants revoke ID)`, 'too_many_pending');
       }
       return open();
     });

@@ -55,6 +55,7 @@ export function resolveLimits(given: Partial<ServiceLimits> = {}): ServiceLimits
     if (!Number.isSafeInteger(value) || value < 1) throw new LimitsError(key, `${key} must be a whole number of at least 1, got ${value}`);
     limits[key] = value;
   }
+  if (limits.maxPendingRequests > 1000) throw new LimitsError('maxPendingRequests', 'maxPendingRequests must be at most 1000');
   if (limits.windowMs < 60_000) throw new LimitsError('windowMs', 'the budget window must be at least a minute');
   if (limits.recordingBytesPerWindow < limits.maxRecordingBytes) {
     throw new LimitsError('recordingBytesPerWindow', `the recording budget (${limits.recordingBytesPerWindow} bytes) must hold at least one largest recording (${limits.maxRecordingBytes} bytes)`);

@@ -7,7 +7,7 @@
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Admission } from '../../../../src/policy/server/admission.js';
-import { ApiError } from '../../../../src/policy/server/errors.js';
+import type { ApiError } from '../../../../src/policy/server/errors.js';
 import { resolveLimits, type ServiceLimits } from '../../../../src/policy/server/limits.js';
 import { sendError, sendJson } from '../../../../src/policy/server/respond.js';
 import { openSqliteStore } from '../../../../src/policy/store/sqlite.js';
@@ -158,6 +158,17 @@ describe('pending requests', () => {
     await expect(open(a, 'a3')).resolves.toMatchObject({ id: 'a3' });
     now = T0 + 600_000;
     await expect(open(a, 'a4')).resolves.toMatchObject({ id: 'a4' });
+  });
+
+  test('pending grants count too, and a revoked one makes room at once', async () => {
+    const a = admission({ maxPendingRequests: 2 });
+    const request = (id: string) => a.pendingRequest(bob, () => store.createGrant(grant(id, { state: 'pending', principal: bob, activatedAt: undefined, expiresAt: undefined })));
+    await request('g1');
+    await open(a, 'a1');
+    await expect(request('g2')).rejects.toMatchObject({ status: 429, message: expect.stringContaining('already have 2 requests') });
+    await expect(open(a, 'a2')).rejects.toMatchObject({ status: 429 });
+    await store.transitionGrant('g1', ['pending'], { state: 'revoked', endedAt: T0 + 1 });
+    await expect(request('g2')).resolves.toMatchObject({ id: 'g2' });
   });
 
   test('a failed open leaves no lock behind', async () => {

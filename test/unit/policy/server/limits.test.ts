@@ -14,6 +14,7 @@ describe('limits', () => {
     [{ maxPendingRequests: 0 }, 'maxPendingRequests must be a whole number of at least 1, got 0'],
     [{ maxGatewayCredentialsPerGrant: 1.5 }, 'maxGatewayCredentialsPerGrant must be a whole number of at least 1, got 1.5'],
     [{ windowMs: 1000 }, 'the budget window must be at least a minute'],
+    [{ maxPendingRequests: 1001 }, 'maxPendingRequests must be at most 1000'],
     [{ maxRecordingBytes: 1024 * 1024 * 1024 }, 'the recording budget (268435456 bytes) must hold at least one largest recording (1073741824 bytes)'],
     [{ auditBytesPerWindow: 1024 }, 'the audit budget (1024 bytes) must hold at least one largest batch (8388608 bytes)'],
   ])('refuses %j', (given, message) => {
