@@ -22,11 +22,11 @@ describe('serverUrlOf', () => {
     expect(await serverUrlOf({}, { KGATE_CONFIG_DIR: configDir('server:\n  url: http://127.0.0.1:8080\n') })).toBe('http://127.0.0.1:8080');
   });
 
-  test.each([
-    [{ server: 'http://10.0.0.1' }, {}, '(--server)'],
-    [{}, { KGATE_SERVER: 'http://10.0.0.1:8080' }, '(KGATE_SERVER)'],
-    [{}, { KGATE_CONFIG_DIR: 'FILE' }, 'config.yaml)'],
-  ])('plain http to another machine is refused from %j %j, naming the source', async (flags, env, source) => {
+  test.each<[string, { server?: string }, Record<string, string>, string]>([
+    ['--server', { server: 'http://10.0.0.1' }, {}, '(--server)'],
+    ['KGATE_SERVER', {}, { KGATE_SERVER: 'http://10.0.0.1:8080' }, '(KGATE_SERVER)'],
+    ['config.yaml', {}, { KGATE_CONFIG_DIR: 'FILE' }, 'config.yaml)'],
+  ])('plain http to another machine is refused from %s, naming the source', async (_, flags, env, source) => {
     const resolved = env.KGATE_CONFIG_DIR === 'FILE' ? { KGATE_CONFIG_DIR: configDir('server: http://kgate.internal:8080\n') } : env;
     await expect(serverUrlOf(flags, resolved)).rejects.toMatchObject({ code: 'KGATE_INSECURE_SERVER_URL', exit: 2, message: expect.stringContaining(source) });
   });
