@@ -16,7 +16,9 @@ export interface ServerResult {
 
 export default class Server extends KgateCommand<ServerResult> {
   static override summary = 'Run the kgate policy service: verify identities, decide grants, run approvals, mint grant-scoped credentials.';
-  static override description = `Loads and validates the policy files, opens the SQLite store in the data directory, removes access left behind by grants that are no longer active (a crash never leaves access behind), then serves the JSON API until SIGINT or SIGTERM. Logs are JSON lines (pino) on stdout and never contain tokens.`;
+  static override description = `Loads and validates the policy files, opens the SQLite store in the data directory, removes access left behind by grants that are no longer active (a crash never leaves access behind), then serves the JSON API until SIGINT or SIGTERM. Logs are JSON lines (pino) on stdout and never contain tokens.
+
+Without --tls-cert and --tls-key it serves plain HTTP, and only on a loopback address (e.g. behind a TLS-terminating proxy on the same host) unless --insecure-listen-http says otherwise. The LIMITS flags bound what one caller may make the service store or keep open; past them it answers 413 or 429 (docs/server.md).`;
   static override examples = [
     '<%= config.bin %> server --config policy.yaml --listen 127.0.0.1:8443 --tls-cert server.crt --tls-key server.key',
     '<%= config.bin %> server --config base.yaml --config clusters.yaml --data-dir /var/lib/kgate',
