@@ -165,6 +165,21 @@ describe('requests waiting for approval', () => {
       request: { verb: 'create', path: '/api/v1/namespaces/prod/pods/web/exec', namespace: 'prod', resource: 'pods', subresource: 'exec', name: 'web', command: ['sh'] },
     });
     expect([held.status, held.body.error?.code]).toEqual([429, 'too_many_pending']);
+    // A request the gateway holds for a kubectl context (which cannot wait) is refused the same
+    // way, as a Status kubectl prints, and audited.
+    const viaGateway = await activeGrant(ci, world.clusterName);
+    const context = await ci<{ token: string; path: string }>('POST', `/v1/grants/${viaGateway.id}/gateway-credentials`, { purpose: 'context' });
+    const deletion = await apiAs(world, server.url, context.body.token)<{ kind: string; code: number; message: string }>('DELETE', `${context.body.path}/api/v1/namespaces/staging/configmaps/app-config`);
+    expect(deletion.body).toMatchObject({ kind: 'Status', code: deletion.status });
+    expect(deletion.status).toBe(403);
+    expect(deletion.body.message).toContain('held-configmap-deletes: this request needs approval, and none could be opened: You already have 10 requests waiting for approval');
+    let audited: { items: { verb: string; annotations: Record<string, string> }[] } | undefined;
+    for (let i = 0; i < 50 && !audited?.items.length; i += 1) {
+      audited = (await ci<typeof audited & object>('GET', `/v1/audit/events?grant=${viaGateway.id}&verb=delete`)).body;
+      if (!audited.items.length) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(audited?.items.map((e) => e.annotations['kgate.dev/decision'])).toEqual(['approve']);
+    await ci('POST', `/v1/grants/${viaGateway.id}/revoke`, {});
     // Someone else is not held back.
     expect((await mcp<GrantView>('POST', '/v1/grants', { cluster: BROKER, grant: 'read-only' })).status).toBe(201);
     // Withdrawing one makes room for one.
