@@ -162,7 +162,7 @@ describe('requests waiting for approval', () => {
     expect(eleventh.body.error?.message).toContain('You already have 10 requests waiting for approval, the most one principal may have (10)');
     const held = await ci<Refusal>('POST', '/v1/approvals', {
       cluster: BROKER, rule: 'prod-exec-needs-approval',
-      request: { verb: 'create', path: '/api/v1/namespaces/prod/pods/web/exec', namespace: 'prod', resource: 'pods', subresource: 'exec', name: 'web', command: ['sh'] },
+      request: { method: 'POST', url: '/api/v1/namespaces/prod/pods/web/exec?command=sh&container=web&stdin=true' },
     });
     expect([held.status, held.body.error?.code]).toEqual([429, 'too_many_pending']);
     // A request the gateway holds for a kubectl context (which cannot wait) is refused the same
