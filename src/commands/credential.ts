@@ -38,8 +38,11 @@ export default class Credential extends KgateCommand<void> {
       throw usageError((error as Error).message);
     }
     const stateDir = resolvePaths().state;
-    if (flags.gateway) {
-      if (!flags.server) throw usageError('A gateway context needs --server', ['Write the context again: kgate kubeconfig add --cluster C --grant G']);
+    if (flags.gateway && !flags.server) throw usageError('A gateway context needs --server', ['Write the context again: kgate kubeconfig add --cluster C --grant G']);
+    // Checked before anything starts: a broker daemon would otherwise fail on it out of sight.
+    const { serverUrlOf } = await import('../policy/client-context.js');
+    await serverUrlOf(flags.gateway ? { server: flags.server } : {}, process.env);
+    if (flags.gateway && flags.server) {
       const credential = await this.gatewayCredential(stateDir, { server: flags.server, cluster, template: grant, namespaces: flags.namespace ?? [] }, info.interactive);
       process.stdout.write(execCredential(info.apiVersion, credential.token, credential.expiresAt));
       return;

@@ -29,6 +29,7 @@ With --end-grants, your active and pending grants are revoked at the policy serv
   static override flags = {
     'end-grants': Flags.boolean({ summary: 'Also revoke your active and pending grants at the policy service first.' }),
     server: serverFlags.server,
+    'insecure-http-server': serverFlags['insecure-http-server'],
     ...identityFlags,
   };
 

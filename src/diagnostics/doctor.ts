@@ -107,7 +107,7 @@ async function checkPolicyService({ policyEndpoint, get }: DoctorDeps): Promise<
     endpoint = await policyEndpoint();
   } catch (error) {
     const body = toErrorBody(error);
-    return { name, status: 'fail', detail: body.message, fix: body.suggestions[0] ?? 'Check KGATE_SERVER, KGATE_SERVER_CA_FILE and KGATE_CA_FILE.' };
+    return { name, status: 'fail', detail: body.message, fix: body.suggestions.join(' ') || 'Check KGATE_SERVER, KGATE_SERVER_CA_FILE and KGATE_CA_FILE.' };
   }
   if (!endpoint) {
     return { name, status: 'warn', detail: 'no policy service configured', fix: 'Set KGATE_SERVER (or server: in config.yaml) to the URL of `kgate server`.' };

@@ -238,8 +238,9 @@ function query(params: Record<string, string | boolean | undefined>): string {
 
 /** The service answered with an error. `status` and `apiCode` are the service's. */
 export class PolicyApiError extends KgateError {
-  constructor(message: string, readonly status: number, readonly apiCode: string) {
-    super(message, { code: `KGATE_SERVER_${apiCode.toUpperCase()}`, exit: exitFor(status), suggestions: suggestionsFor(status) });
+  /** `retryAfterSeconds`: when a 429 says the same call would fit again. */
+  constructor(message: string, readonly status: number, readonly apiCode: string, readonly retryAfterSeconds?: number) {
+    super(message, { code: `KGATE_SERVER_${apiCode.toUpperCase()}`, exit: exitFor(status), suggestions: suggestionsFor(status, retryAfterSeconds) });
   }
 }
 
@@ -251,8 +252,9 @@ function exitFor(status: number) {
   return ExitCode.Error;
 }
 
-function suggestionsFor(status: number): string[] {
+function suggestionsFor(status: number, retryAfterSeconds?: number): string[] {
   if (status === 401) return ['Run kgate login, then try again.'];
+  if (status === 429 && retryAfterSeconds !== undefined) return [`Try again in ${retryAfterSeconds} s.`];
   if (status >= 500) return ['The policy service failed; try again shortly.'];
   return [];
 }
@@ -267,7 +269,8 @@ async function apiError(response: Response): Promise<PolicyApiError> {
   } catch {
     // Not our JSON error body (a proxy in between?): keep the status line.
   }
-  return new PolicyApiError(message, response.status, code);
+  const retryAfter = /^\d{1,9}$/.test(response.headers.get('retry-after') ?? '') ? Number(response.headers.get('retry-after')) : undefined;
+  return new PolicyApiError(message, response.status, code, retryAfter);
 }
 
 function unreachable(base: string, error: unknown): KgateError {

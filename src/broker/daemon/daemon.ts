@@ -38,7 +38,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const identity = await openIdentity({}, options.env);
   const client = await openPolicyClient({}, options.env);
   const trail = await openAuditTrail({ client, stateDir, log });
-  const sessions = createSessionRegistry({ client, identity, stateDir, spool: trail.spool, log });
+  const sessions = createSessionRegistry({ client, identity, stateDir, spool: trail.spool, shipAudit: (ms) => trail.flush(ms), log });
   let lastActivity = Date.now();
   const touch = () => {
     lastActivity = Date.now();

@@ -20,6 +20,8 @@ export const CREDENTIAL_SCRIPT = 'credential.js';
 export const PLUGIN_ENV = [
   'KGATE_SERVER', 'KGATE_ISSUER', 'KGATE_CLIENT_ID', 'KGATE_AUDIENCE', 'KGATE_CA_FILE', 'KGATE_SERVER_CA_FILE',
   'KGATE_CLIENT_SECRET_FILE', 'KGATE_TOKEN_STORAGE', 'KGATE_STATE_DIR', 'KGATE_CONFIG_DIR',
+  // An http:// service on another machine was allowed explicitly; the plugin must reach it too.
+  'KGATE_INSECURE_HTTP_SERVER',
 ] as const;
 
 // kubectl runs the plugin from whatever directory it was started in.

@@ -34,6 +34,8 @@ export interface SessionRegistryOptions {
   identity: IdentityContext;
   stateDir: string;
   spool: AuditSpool;
+  /** Ships the spool now; see ClusterSessionOptions.shipAudit. */
+  shipAudit?: (timeoutMs: number) => Promise<unknown>;
   log: (line: string) => void;
 }
 
@@ -77,7 +79,7 @@ export function createSessionRegistry(options: SessionRegistryOptions): SessionR
 
   async function activate(entry: Entry): Promise<CredentialResponse> {
     entry.session = await openClusterSession({
-      client, grant: entry.grant, stateDir: options.stateDir, spool: options.spool, log, status: log,
+      client, grant: entry.grant, stateDir: options.stateDir, spool: options.spool, ...(options.shipAudit ? { shipAudit: options.shipAudit } : {}), log, status: log,
       onGrantEnded: (why) => void drop(entry, why),
     });
     entry.token = createSessionToken();

@@ -73,7 +73,15 @@ export function createGatewayHold(options: GatewayHoldOptions): (request: HeldRe
     for (const approval of reusable) {
       if (await desk.consume(approval.id)) return { approved: true, approvalId: approval.id };
     }
-    const approval = await desk.open(requester, body);
+    let approval: Approval;
+    try {
+      approval = await desk.open(requester, body);
+    } catch (error) {
+      // No approval (the requester is over its pending limit, say): refused with the reason, and audited.
+      const reason = `${request.rule}: this request needs approval, and none could be opened: ${(error as Error).message}`;
+      options.log(`request held by ${request.rule}, but no approval could be opened (${(error as Error).message})`);
+      return { approved: false, reason };
+    }
     options.log(`request held for approval ${approval.id} (${request.rule}); refused at once, the client cannot wait`);
     const text = request.message ? `${request.rule}: ${request.message}` : request.rule;
     const reason = `${text} — held for approval ${approval.id}. Ask an approver to run: kgate approve ${approval.id}; ` +

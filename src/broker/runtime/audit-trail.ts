@@ -10,6 +10,8 @@ import type { PolicyClient } from '../../policy/client.js';
 
 export interface AuditTrail {
   spool: AuditSpool;
+  /** Ships what the spool holds now (up to `timeoutMs`), and keeps shipping in the background. */
+  flush(timeoutMs: number): Promise<FlushResult>;
   /** Ships what is left (up to `flushMs`), then stops shipping and closes the spool. */
   close(flushMs?: number): Promise<FlushResult>;
 }
@@ -32,6 +34,7 @@ export async function openAuditTrail(options: AuditTrailOptions): Promise<AuditT
   let closing: Promise<FlushResult> | undefined;
   return {
     spool,
+    flush: (timeoutMs) => shipper.flush(timeoutMs),
     close(flushMs = 30_000) {
       closing ??= (async () => {
         try {

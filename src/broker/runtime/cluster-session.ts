@@ -19,12 +19,20 @@ import { watchGrant } from './grant-watch.js';
 import { createRecordings } from './recording.js';
 import { openRulesSource } from './rules-source.js';
 
+/** How long a finished exec waits for its audit event to ship before its recording is uploaded anyway. */
+const RECORDING_SHIP_WAIT_MS = 10_000;
+
 export interface ClusterSessionOptions {
   client: PolicyClient;
   /** An active grant owned by the caller. */
   grant: GrantView;
   stateDir: string;
   spool: AuditSpool;
+  /**
+   * Ships the spool now (up to `timeoutMs`). Called before a recording is uploaded: the service
+   * takes a recording only once it holds the exec session's audit event.
+   */
+  shipAudit?: (timeoutMs: number) => Promise<unknown>;
   log: (line: string) => void;
   /** What the person or CI log should see (held requests). */
   status: (line: string) => void;
@@ -72,6 +80,10 @@ export async function openClusterSession(options: ClusterSessionOptions): Promis
   const sink = createAuditSink({ spool: options.spool, session, principal: grant.principal, cluster: grant.cluster, grant: grant.id, detectors, log });
   let current = grant;
   let unused: typeof first | undefined = first;
+  const uploadRecording = async (id: string, data: Uint8Array) => {
+    await options.shipAudit?.(RECORDING_SHIP_WAIT_MS);
+    await client.putRecording(id, data, current.id);
+  };
   const pipeline = createPipeline({
     upstream: {
       url: first.server,
@@ -91,7 +103,7 @@ export async function openClusterSession(options: ClusterSessionOptions): Promis
     onResponseStarted: (record) => sink.started(record),
     admit: () => sink.admit(),
     holdForApproval: createApprovalHold({ client, cluster: grant.cluster, status: options.status, detectors }),
-    record: createRecordings({ client: { putRecording: (id, data) => client.putRecording(id, data, current.id) }, stateDir: options.stateDir, recordStdin: false, detectors, log }),
+    record: createRecordings({ client: { putRecording: (id, data) => uploadRecording(id, data) }, stateDir: options.stateDir, recordStdin: false, detectors, log }),
     log,
   });
   const watch = watchGrant({

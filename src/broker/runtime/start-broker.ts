@@ -51,7 +51,7 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   };
   try {
-    const cluster = await openClusterSession({ client, grant, stateDir: options.stateDir, spool: trail.spool, log, status: options.status, ...(options.rulesRefreshMs ? { rulesRefreshMs: options.rulesRefreshMs } : {}) });
+    const cluster = await openClusterSession({ client, grant, stateDir: options.stateDir, spool: trail.spool, shipAudit: (ms) => trail.flush(ms), log, status: options.status, ...(options.rulesRefreshMs ? { rulesRefreshMs: options.rulesRefreshMs } : {}) });
     cleanups.push(() => cluster.close());
     const ca = await openLocalCa(options.stateDir);
     const token = createSessionToken();

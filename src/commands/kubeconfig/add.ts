@@ -49,6 +49,8 @@ export default class KubeconfigAdd extends KgateCommand<KubeconfigAddResult> {
       ...(flags.context ? { context: flags.context } : {}),
       setCurrent: flags['set-current'],
       ...(gateway ? { gateway } : {}),
+      // The plugin reaches the same service, so an explicit insecure choice goes with it (visibly).
+      ...(flags['insecure-http-server'] ? { env: { ...process.env, KGATE_INSECURE_HTTP_SERVER: '1' } } : {}),
     });
     const kuberc = { path: kubercPath(), allowlist: kubercAllowlist(entry.exec.command) };
     this.say(`Wrote context ${entry.context} to ${file}${flags['set-current'] ? ' and made it current' : ''}:`);

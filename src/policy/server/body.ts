@@ -9,10 +9,15 @@ export const DEFAULT_BODY_LIMIT = 64 * 1024;
  * rest), a content type other than JSON (415) and malformed JSON (400). An empty body is `{}`.
  */
 export async function readJsonBody(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Promise<unknown> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > limit) throw tooLarge(limit);
-  const text = (await readLimited(req, limit)).toString('utf8');
+  return parseJsonBody(req, await readLimited(req, limit));
+}
+
+/** Parses a body already read as {@link readJsonBody} does: `{}` when empty, 415 or 400 otherwise. */
+export function parseJsonBody(req: IncomingMessage, data: Buffer): unknown {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const text = data.toString('utf8');
   if (text.trim() === '') return {};
   if (type !== 'application/json') throw new ApiError(415, 'unsupported_media_type', 'Send the body as JSON with Content-Type: application/json');
   try {

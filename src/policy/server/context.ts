@@ -1,6 +1,7 @@
 import type { ClusterAdapter } from '../../cluster/adapter.js';
 import type { PolicyStore } from '../store/types.js';
 import type { ClusterConfig, Policy } from '../types.js';
+import type { Admission } from './admission.js';
 import type { Authenticate } from './authenticate.js';
 import type { ChangeFeed } from './change-feed.js';
 import type { GatewayEvents } from './gateway-events.js';
@@ -16,6 +17,8 @@ export interface ServiceContext {
   audit: ServiceAudit;
   authenticate: Authenticate;
   now: () => number;
+  /** The write limits: pending requests, gateway credentials, audit and recording bytes. */
+  admission: Admission;
   /** Grants and gateway credentials that ended, for the gateway to close their streams. */
   gatewayEvents: GatewayEvents;
   /** The adapter for a cluster named in the policy; throws for an unknown cluster. */

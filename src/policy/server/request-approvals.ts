@@ -1,6 +1,7 @@
 /**
  * Approvals for single API requests that a guardrail rule holds, opened by a local broker through
- * `POST /v1/approvals` or by the gateway in-process: the same rule lookup, record and audit.
+ * `POST /v1/approvals` or by the gateway in-process: the same rule lookup, pending-request limit,
+ * record and audit.
  *
  * The gate sends the request exactly as it would forward it. The service derives from those bytes
  * both what everyone sees (the target, the exec command with secrets masked, the digest the
@@ -35,11 +36,12 @@ export async function openRequestApproval(ctx: ServiceContext, who: Principal, b
   const checked = checkHeldRequest(body.request);
   if (!checked.ok) throw new ApiError(checked.problem.code, PROBLEM_CODES[checked.problem.code], checked.problem.message);
   const summary = heldRequestSummary(body.request, checked.canonical, detectorsOf(ctx));
-  const approval = await store.createApproval({
-    id: newId(), kind: 'request', state: 'pending', requester: who, cluster: body.cluster, rule: rule.approval,
+  const approvalRule = rule.approval;
+  const approval = await ctx.admission.pendingRequest(who, () => store.createApproval({
+    id: newId(), kind: 'request', state: 'pending', requester: who, cluster: body.cluster, rule: approvalRule,
     request: { ...summary, ruleName: rule.name, message: rule.message },
-    votes: [], createdAt: now(), expiresAt: now() + rule.approval.expiresAfterMs, revision: 1,
-  }, body.request);
+    votes: [], createdAt: now(), expiresAt: now() + approvalRule.expiresAfterMs, revision: 1,
+  }, body.request));
   scheduleExpiry(approval.expiresAt);
   ctx.feed.notify(requesterKey(principalId(who)));
   log.info({ approval: approval.id, principal: principalId(who), cluster: body.cluster, rule: rule.name, verb: summary.verb, path: summary.path }, 'request held for approval');

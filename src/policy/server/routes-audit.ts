@@ -2,7 +2,8 @@
  * `/v1/audit/events` (batch ingest, idempotent by auditID and stage; search with filters and a cursor),
  * `/v1/audit/conflicts` (copies of stored events that arrived with other content) and
  * `/v1/recordings/:id` (exec recordings up and down). Callers ingest only events naming themselves
- * as the principal. Governors see every event and recording; everyone else only their own (the
+ * as the principal, and recordings only of their own exec sessions (recording-binding.ts), both
+ * within their byte budgets (admission.ts). Governors see every event and recording; everyone else only their own (the
  * principal filter is forced to the caller).
  */
 import type { AuditConflictQuery, AuditQuery } from '../store/types.js';
@@ -14,9 +15,11 @@ import { isOwner } from './access.js';
 import { accessOf } from './routes-gateway-credentials.js';
 import { principalId } from '../types.js';
 import { isGovernor } from './access.js';
-import { readJsonBody, readLimited } from './body.js';
+import { parseJsonBody } from './body.js';
 import type { ServiceContext } from './context.js';
 import { badRequest, forbidden, notFound } from './errors.js';
+import { AUDIT_BODY_LIMIT } from './limits.js';
+import { checkExecSession } from './recording-binding.js';
 
 export { auditRecordOf };
 import { list, object, parseBody, record, required } from './input-schema.js';
@@ -26,10 +29,6 @@ import type { RouteContext } from './router.js';
 
 /** Most events in one ingest batch. */
 export const MAX_AUDIT_BATCH = 1000;
-/** A batch of 1000 events of ~4 KiB each. */
-const AUDIT_BODY_LIMIT = 8 * 1024 * 1024;
-/** Largest recording the API reads (the store has its own, possibly lower, limit). */
-const RECORDING_BODY_LIMIT = 64 * 1024 * 1024;
 
 const batchSchema = object({ events: required(list(record(), { max: MAX_AUDIT_BATCH })) });
 const SEARCH_KEYS = ['from', 'to', 'principal', 'grant', 'cluster', 'verb', 'resource', 'namespace', 'decision', 'session', 'limit', 'cursor'] as const;
@@ -42,7 +41,8 @@ export class AuditRoutes {
   /** POST /v1/audit/events {events: [...]} → {accepted, duplicates} */
   async ingest(rc: RouteContext, who: Principal): Promise<void> {
     checkQuery(rc.query, []);
-    const { events } = parseBody(batchSchema, await readJsonBody(rc.req, AUDIT_BODY_LIMIT));
+    // Counted against the caller's audit budget as it arrives (429 past it).
+    const { events } = parseBody(batchSchema, parseJsonBody(rc.req, (await this.ctx.admission.readAudit(rc.req, who, AUDIT_BODY_LIMIT)).data));
     const records = events.map(auditRecordOf);
     // A broker ships the events of its own user: nobody may put words in someone else's mouth.
     const caller = principalId(who);
@@ -116,14 +116,19 @@ export class AuditRoutes {
     checkQuery(rc.query, ['grant', 'cluster']);
     const id = this.recordingId(rc.params.id!);
     const grant = await this.checkBrokerOwned('the recording', id, rc.query.get('grant') ?? undefined, who, rc.query.get('cluster') ?? undefined);
-    const data = await readLimited(rc.req, RECORDING_BODY_LIMIT);
+    await checkExecSession(this.ctx.store, id, who, grant);
+    // At most the size limit, counted as it streams in, and within the caller's recording budget.
+    const upload = await this.ctx.admission.readRecording(rc.req, who);
     const contentType = (rc.req.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim();
     const meta = await this.ctx.store.putRecording(id, {
       contentType,
       principal: principalId(who),
       grant: grant.id,
       cluster: grant.cluster,
-    }, data);
+    }, upload.data).catch((error: unknown) => {
+      upload.refund();
+      throw error;
+    });
     sendJson(rc.res, 201, meta);
   }
 

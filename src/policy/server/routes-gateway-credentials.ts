@@ -49,13 +49,18 @@ export class GatewayCredentialRoutes {
       throw conflict(`Cluster ${grant.cluster} uses access: broker; its grants are used through the local broker, not the gateway`, 'broker_mode');
     }
     const purpose = body.purpose ?? 'run';
-    const now = this.ctx.now();
-    const expiresAt = purpose === 'context' ? Math.min(grant.expiresAt!, now + CONTEXT_CREDENTIAL_TTL_MS) : grant.expiresAt!;
-    const { token, sha256 } = createGatewayToken();
-    const record: GatewayCredentialRecord = {
-      id: newId(), tokenSha256: sha256, grantId: grant.id, cluster: grant.cluster, principal: principalId(who), purpose, createdAt: now, expiresAt,
-    };
-    await this.ctx.store.createGatewayCredential(record);
+    // Each live credential is a way into the gateway; a grant gets only so many at once.
+    const { record, token } = await this.ctx.admission.gatewayCredential(grant, async () => {
+      const now = this.ctx.now();
+      const expiresAt = purpose === 'context' ? Math.min(grant.expiresAt!, now + CONTEXT_CREDENTIAL_TTL_MS) : grant.expiresAt!;
+      const { token, sha256 } = createGatewayToken();
+      const record: GatewayCredentialRecord = {
+        id: newId(), tokenSha256: sha256, grantId: grant.id, cluster: grant.cluster, principal: principalId(who), purpose, createdAt: now, expiresAt,
+      };
+      await this.ctx.store.createGatewayCredential(record);
+      return { record, token };
+    });
+    const { expiresAt } = record;
     this.ctx.log.info({ credential: record.id, grant: grant.id, principal: record.principal, purpose, expiresAt: new Date(expiresAt).toISOString() }, 'gateway credential issued');
     const view: GatewayCredentialView = { id: record.id, token, grant: grant.id, cluster: grant.cluster, purpose, expiresAt, path: gatewayPath(grant.cluster) };
     sendJson(rc.res, 201, view);

@@ -70,23 +70,34 @@ export class GrantRoutes {
       ...(decision.outcome === 'pending' && decision.approval ? { approval: decision.approval } : {}),
       revision: 1,
     };
-    const stored = await store.createGrant(grant);
-    await this.ctx.audit.record({ verb: 'create', resource: 'grants', name: grant.id, actor: who, cluster: grant.cluster, grant: grant.id, decision: decision.outcome, reason: grant.reason, breakGlass: grant.breakGlass });
-    if (grant.breakGlass) {
-      log.warn({ grant: grant.id, principal: principalId(who), cluster: grant.cluster, role: grant.clusterRole, namespaces: grant.namespaces, reason: grant.reason }, 'BREAK-GLASS grant requested: access without approval');
-    }
     if (decision.outcome === 'pending' && decision.approval) {
-      const approval = await store.createApproval({
-        id: newId(), kind: 'grant', state: 'pending', requester: who, cluster: grant.cluster, rule: decision.approval,
-        grantId: grant.id, votes: [], createdAt: now(), expiresAt: now() + decision.approval.expiresAfterMs, revision: 1,
+      const rule = decision.approval;
+      // Approvers' attention is finite: one principal may keep only so many requests waiting.
+      const { stored, approvalId } = await this.ctx.admission.pendingRequest(who, async () => {
+        const created = await this.createAudited(grant, who, decision.outcome);
+        const approval = await store.createApproval({
+          id: newId(), kind: 'grant', state: 'pending', requester: who, cluster: grant.cluster, rule,
+          grantId: grant.id, votes: [], createdAt: now(), expiresAt: now() + rule.expiresAfterMs, revision: 1,
+        });
+        this.scheduleApproval(approval.expiresAt);
+        log.info({ grant: grant.id, approval: approval.id, principal: principalId(who), approvers: rule.groups, count: rule.count }, 'grant waiting for approval');
+        return { stored: created, approvalId: approval.id };
       });
-      this.scheduleApproval(approval.expiresAt);
-      log.info({ grant: grant.id, approval: approval.id, principal: principalId(who), approvers: decision.approval.groups, count: decision.approval.count }, 'grant waiting for approval');
-      sendJson(rc.res, 201, this.view(stored, approval.id));
+      sendJson(rc.res, 201, this.view(stored, approvalId));
       return;
     }
-    const active = await this.lifecycle.activate(stored);
+    const active = await this.lifecycle.activate(await this.createAudited(grant, who, decision.outcome));
     sendJson(rc.res, 201, this.view(active));
+  }
+
+  /** Stores a new grant and audits its creation. */
+  private async createAudited(grant: Grant, who: Principal, outcome: 'active' | 'pending'): Promise<Grant> {
+    const stored = await this.ctx.store.createGrant(grant);
+    await this.ctx.audit.record({ verb: 'create', resource: 'grants', name: grant.id, actor: who, cluster: grant.cluster, grant: grant.id, decision: outcome, reason: grant.reason, breakGlass: grant.breakGlass });
+    if (grant.breakGlass) {
+      this.ctx.log.warn({ grant: grant.id, principal: principalId(who), cluster: grant.cluster, role: grant.clusterRole, namespaces: grant.namespaces, reason: grant.reason }, 'BREAK-GLASS grant requested: access without approval');
+    }
+    return stored;
   }
 
   /** GET /v1/grants?state=&cluster=&mine=true — own grants, plus those the caller governs. */

@@ -15,6 +15,7 @@ import { onClientError } from '../../broker/listener/server.js';
 import { writeRawStatus } from '../../broker/raw-response.js';
 import type { ClusterAdapter } from '../../cluster/adapter.js';
 import { statusResponse } from '../../kube/status.js';
+import { Admission } from './admission.js';
 import { approvalDesk } from './approval-desk.js';
 import type { PolicyStore } from '../store/types.js';
 import type { ClusterConfig, Policy } from '../types.js';
@@ -27,6 +28,7 @@ import { ExpiryLoop, SWEEP_INTERVAL_MS } from './expiry.js';
 import { GrantLifecycle } from './grant-lifecycle.js';
 import { IssuerKeys, trustingFetch } from './jwks.js';
 import { createServerLogger, type ServiceLogger } from './logger.js';
+import { resolveLimits, type ServiceLimits } from './limits.js';
 import { recoverOnStart } from './reconcile.js';
 import { sendError } from './respond.js';
 import { ServiceAudit } from './service-audit.js';
@@ -51,6 +53,8 @@ export interface PolicyServerOptions {
   stateDir?: string;
   /** How often the gateway re-checks open sessions against the store; default 2 s. */
   gatewayRecheckMs?: number;
+  /** Write limits over the defaults (see limits.ts); checked at start. */
+  limits?: Partial<ServiceLimits>;
 }
 
 export interface PolicyServer {
@@ -63,6 +67,7 @@ export interface PolicyServer {
 export async function startPolicyServer(opts: PolicyServerOptions): Promise<PolicyServer> {
   const now = opts.now ?? Date.now;
   const log = opts.logger ?? createServerLogger();
+  const limits = resolveLimits(opts.limits);
   const jwksFetch = trustingFetch(await issuerCaBundle(opts));
   const adapters = adapterRegistry(opts.policy, opts.clusters);
   const feed = new ChangeFeed();
@@ -74,6 +79,7 @@ export async function startPolicyServer(opts: PolicyServerOptions): Promise<Poli
     audit: new ServiceAudit(opts.store, log, now),
     authenticate: createAuthenticator(opts.policy.issuers, new IssuerKeys(jwksFetch.fetch), now),
     now,
+    admission: new Admission(limits, opts.store, now),
     gatewayEvents: new GatewayEvents(),
     adapterFor: adapters.adapterFor,
   };

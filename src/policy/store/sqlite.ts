@@ -8,10 +8,11 @@ import { openConnection } from './sqlite/connection.js';
 import { SqliteDatabase } from './sqlite/database.js';
 import { migrate } from './sqlite/migrations.js';
 import { addVote, consumeApproval, createApproval, expireApprovals, getApproval, getApprovalDetail, listApprovals } from './sqlite/approvals.js';
-import { createGatewayCredential, gatewayCredentialByToken, getGatewayCredential, revokeGatewayCredentials } from './sqlite/gateway-credentials.js';
+import { activeGatewayCredentials, createGatewayCredential, gatewayCredentialByToken, getGatewayCredential, revokeGatewayCredentials } from './sqlite/gateway-credentials.js';
 import { activeGrants, createGrant, getGrant, grantsExpiringBefore, listGrants, transitionGrant } from './sqlite/grants.js';
 import { changesSince, currentSeq } from './sqlite/changes.js';
 import { ingestAuditEvents, probeWrite, queryAuditConflicts, queryAuditEvents } from './sqlite/audit.js';
+import { auditEventsByIds } from './sqlite/audit-lookup.js';
 import { DEFAULT_MAX_RECORDING_BYTES, getRecording, putRecording } from './sqlite/recordings.js';
 
 export interface SqliteStoreOptions {
@@ -60,11 +61,13 @@ function sqliteStore(db: SqliteDatabase, maxRecordingBytes: number): PolicyStore
     queryAuditEvents: async (query = {}) => queryAuditEvents(db, query),
     queryAuditConflicts: async (query = {}) => queryAuditConflicts(db, query),
     probeWrite: async () => probeWrite(db),
+    auditEventsByIds: async (ids) => auditEventsByIds(db, ids),
     putRecording: async (id, meta, data) => putRecording(db, maxRecordingBytes, id, meta, data),
     getRecording: async (id) => getRecording(db, id),
     createGatewayCredential: async (credential) => createGatewayCredential(db, credential),
     gatewayCredentialByToken: async (digest) => gatewayCredentialByToken(db, digest),
     getGatewayCredential: async (id) => getGatewayCredential(db, id),
+    activeGatewayCredentials: async (grantId, now) => activeGatewayCredentials(db, grantId, now),
     revokeGatewayCredentials: async (which, at, reason) => revokeGatewayCredentials(db, which, at, reason),
     consumeApproval: async (id, at) => consumeApproval(db, id, at),
     close: async () => db.close(),

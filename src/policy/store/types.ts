@@ -300,6 +300,9 @@ export interface PolicyStore {
    */
   queryAuditEvents(query?: AuditQuery): Promise<Page<AuditEventRecord>>;
 
+  /** The stored audit events with these record ids (`AuditEventRecord.id`), in no particular order. */
+  auditEventsByIds(ids: readonly string[]): Promise<AuditEventRecord[]>;
+
   /**
    * Stores an exec recording. Re-uploading identical data and metadata under the same id is a
    * no-op that returns the stored metadata.
@@ -323,6 +326,9 @@ export interface PolicyStore {
 
   /** The credential with this id, or undefined. */
   getGatewayCredential(id: string): Promise<GatewayCredentialRecord | undefined>;
+
+  /** The credentials of `grantId` neither revoked nor expired at `now` (epoch ms), soonest expiry first. */
+  activeGatewayCredentials(grantId: string, now: number): Promise<GatewayCredentialRecord[]>;
 
   /**
    * Revokes the credential `id`, or every credential of `grantId`, that is not revoked yet.

@@ -260,7 +260,10 @@ describe('gateway mode under attack', () => {
 
       // The control: a broker-mode client may ship its own trail, so the refusals below are the rules at work.
       expect((await ingest(event({ grant: broker.id, cluster: broker.cluster }))).body.accepted).toBe(1);
-      expect((await putRecording(randomUUID(), broker.id)).status).toBe(201);
+      const execId = randomUUID();
+      const execEvent = { ...event({ auditID: execId, grant: broker.id, cluster: broker.cluster }), verb: 'create', requestURI: '/api/v1/namespaces/prod/pods/web/exec', objectRef: { resource: 'pods', subresource: 'exec', namespace: 'prod', name: 'web', apiVersion: 'v1' } };
+      expect((await ingest(execEvent)).body.accepted).toBe(1);
+      expect((await putRecording(execId, broker.id)).status).toBe(201);
 
       const forged = await ingest(event({ grant: gateway.id, cluster: gateway.cluster }));
       expect([forged.status, forged.body.error?.code]).toEqual([403, 'gateway_mode']);

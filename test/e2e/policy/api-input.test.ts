@@ -193,8 +193,21 @@ describe('audit', () => {
 });
 
 describe('recordings and rules', () => {
+  /** Ships the ResponseStarted event of an exec (or any `objectRef`) session of `api`'s principal. */
+  const shipSession = async (api: typeof ci, auditID: string, grant: string, principal: string, objectRef: Record<string, string> = { resource: 'pods', subresource: 'exec', namespace: 'prod', name: 'web', apiVersion: 'v1' }) => {
+    const time = new Date().toISOString();
+    const shipped = await api('POST', '/v1/audit/events', { events: [{
+      kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID, stage: 'ResponseStarted', verb: 'create',
+      requestURI: `/api/v1/namespaces/prod/pods/web/${objectRef.subresource ?? ''}`, objectRef, user: { username: 'kgate:grant-x' },
+      requestReceivedTimestamp: time, stageTimestamp: time,
+      annotations: { 'kgate.dev/principal': principal, 'kgate.dev/cluster': 'kgate-sim', 'kgate.dev/decision': 'allow', 'kgate.dev/grant': grant },
+    }] });
+    expect(shipped.status).toBe(200);
+  };
+
   it('uploads and downloads an exec recording; others may not read it', async () => {
     const grant = await brokerGrantOf();
+    await shipSession(ci, 'rec-1', grant, `${world.idp.issuer}#ci-deployer`);
     const cast = '{"version": 2, "width": 80, "height": 24}\n[0.1, "o", "hello\\r\\n"]\n';
     const put = await ci('PUT', `/v1/recordings/rec-1?grant=${grant}`, cast, { 'content-type': 'application/x-asciicast' });
     expect(put).toMatchObject({ status: 201, body: { id: 'rec-1', size: cast.length, contentType: 'application/x-asciicast' } });
@@ -204,6 +217,28 @@ describe('recordings and rules', () => {
     expect(await bob('GET', '/v1/recordings/rec-1')).toMatchObject({ status: 403 });
     expect((await carol('GET', '/v1/recordings/rec-1')).status).toBe(200);
     expect(await ci('PUT', '/v1/recordings/..%2Fx', 'x')).toMatchObject({ status: 400 });
+  });
+
+  it('takes a recording only for an exec or attach session of the uploader whose event it holds', async () => {
+    const grant = await brokerGrantOf();
+    const put = (api: typeof ci, id: string, on = grant) => api<{ error?: { code: string; message: string } }>('PUT', `/v1/recordings/${id}?grant=${on}`, '{"version": 2}\n', { 'content-type': 'application/x-asciicast' });
+    // A made-up id: nothing to bind it to.
+    const madeUp = await put(ci, 'made-up-session');
+    expect([madeUp.status, madeUp.body.error?.code]).toEqual([409, 'unknown_exec_session']);
+    expect(madeUp.body.error?.message).toContain('names no exec or attach session of yours on kgate-sim');
+    // The id of a request that is no exec or attach session.
+    await shipSession(ci, 'not-a-session', grant, `${world.idp.issuer}#ci-deployer`, { resource: 'pods', namespace: 'prod', apiVersion: 'v1' });
+    expect((await put(ci, 'not-a-session')).status).toBe(409);
+    // An attach session counts like an exec.
+    await shipSession(ci, 'attach-session', grant, `${world.idp.issuer}#ci-deployer`, { resource: 'pods', subresource: 'attach', namespace: 'prod', name: 'web', apiVersion: 'v1' });
+    expect((await put(ci, 'attach-session')).status).toBe(201);
+    // Someone else's session, on a grant of one's own.
+    await shipSession(ci, 'ci-session', grant, `${world.idp.issuer}#ci-deployer`);
+    const bobGrant = (await bob<GrantView>('POST', '/v1/grants', { cluster: 'kgate-sim', grant: 'read-only' })).body;
+    const stolen = await put(bob, 'ci-session', bobGrant.id);
+    expect([stolen.status, stolen.body.error?.code]).toEqual([409, 'unknown_exec_session']);
+    expect(await ci('GET', '/v1/recordings/ci-session')).toMatchObject({ status: 404 });
+    await bob('POST', `/v1/grants/${bobGrant.id}/revoke`, {});
   });
 
   it('serves the guardrail rules with an ETag and answers 304 when unchanged', async () => {

@@ -20,12 +20,12 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `kgate server --config policyFile --data-dir dataDir` over HTTPS with the sim's certificate. */
-export async function startServerProcess(world: SimWorld, policyFile: string, dataDir: string): Promise<ServerProcess> {
+/** Starts `kgate server --config policyFile --data-dir dataDir` over HTTPS with the sim's certificate (plus `extraArgs`). */
+export async function startServerProcess(world: SimWorld, policyFile: string | string[], dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
   const dir = scratchDir('kgate-server-tls-');
   writeFileSync(join(dir, 'tls.crt'), world.tls.server.cert);
   writeFileSync(join(dir, 'tls.key'), world.tls.server.key, { mode: 0o600 });
-  const child = spawn(process.execPath, [KGATE_BIN, 'server', '--config', policyFile, '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--tls-cert', join(dir, 'tls.crt'), '--tls-key', join(dir, 'tls.key')], {
+  const child = spawn(process.execPath, [KGATE_BIN, 'server', ...[policyFile].flat().flatMap((file) => ['--config', file]), '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--tls-cert', join(dir, 'tls.crt'), '--tls-key', join(dir, 'tls.key'), ...extraArgs], {
     env: { PATH: process.env.PATH, HOME: dir, KGATE_STATE_DIR: join(dir, 'state'), ...serverProcessEnv(world) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -82,6 +82,22 @@ describe('runDoctor', () => {
     expect(check).toMatchObject({ status: 'fail', detail: 'Cannot read the CA file /nope (ENOENT)' });
   });
 
+  it('fails a plain http policy service on another machine without sending anything there', async () => {
+    const { policyEndpoint } = await import('../../../src/policy/client-context.js');
+    const fetched: string[] = [];
+    const get = async (url: string) => {
+      fetched.push(url);
+      return 200;
+    };
+    const check = async (env: NodeJS.ProcessEnv) => (await runDoctor(deps({ env, policyEndpoint: () => policyEndpoint({}, env), get }))).find((r) => r.name === 'policy service');
+    const refused = await check({ KGATE_SERVER: 'http://10.0.0.1:8080', KGATE_CONFIG_DIR: dir });
+    expect(refused).toMatchObject({ status: 'fail', detail: expect.stringContaining('Refusing plain http to the policy service at 10.0.0.1:8080'), fix: expect.stringContaining('KGATE_INSECURE_HTTP_SERVER=1') });
+    expect(fetched).toEqual([]);
+    const allowed = await check({ KGATE_SERVER: 'http://10.0.0.1:8080', KGATE_INSECURE_HTTP_SERVER: '1', KGATE_CONFIG_DIR: dir });
+    expect(allowed).toMatchObject({ status: 'ok' });
+    expect(fetched).toEqual(['http://10.0.0.1:8080/healthz']);
+  });
+
   it('warns about a state directory readable by others', async () => {
     const state = join(dir, 'open');
     await import('node:fs/promises').then((fs) => fs.mkdir(state));

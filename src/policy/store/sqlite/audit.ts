@@ -165,7 +165,7 @@ export function probeWrite(db: SqliteDatabase): void {
 /** Several large audit events with their index pages: a probe that fits says an event would fit too. */
 const PROBE_BYTES = 64 * 1024;
 
-function fromRow(row: Row): AuditEventRecord & { timeUs: number } {
+export function fromRow(row: Row): AuditEventRecord & { timeUs: number } {
   return defined({
     id: text(row, 'id'),
     time: text(row, 'time'),

@@ -50,6 +50,10 @@ export function getGatewayCredential(db: SqliteDatabase, id: string): GatewayCre
   return row && fromRow(row);
 }
 
+export function activeGatewayCredentials(db: SqliteDatabase, grantId: string, now: number): GatewayCredentialRecord[] {
+  return db.all(`SELECT ${COLUMNS} FROM gateway_credentials WHERE grant_id = :grantId AND revoked_at IS NULL AND expires_at > :now ORDER BY expires_at, id`, { grantId, now }).map(fromRow);
+}
+
 export function revokeGatewayCredentials(db: SqliteDatabase, which: { id: string } | { grantId: string }, at: number, reason: string): GatewayCredentialRecord[] {
   const [column, value] = 'id' in which ? ['id', which.id] : ['grant_id', which.grantId];
   return db.write(() => {

@@ -91,6 +91,14 @@ describe('kubeconfigEntry', () => {
     ]);
   });
 
+  it('carries an explicit choice of a plain http service to the plugin, so it reaches the same service', () => {
+    const entry = kubeconfigEntry({ ...base, env: { KGATE_SERVER: 'http://10.0.0.1:8080', KGATE_INSECURE_HTTP_SERVER: '1' } });
+    expect(entry.exec.env).toEqual([
+      { name: 'KGATE_SERVER', value: 'http://10.0.0.1:8080' },
+      { name: 'KGATE_INSECURE_HTTP_SERVER', value: '1' },
+    ]);
+  });
+
   it('uses --context as the context name only', () => {
     expect(kubeconfigEntry({ ...base, context: 'p' })).toMatchObject({ context: 'p', cluster: 'kgate-prod', user: 'kgate-prod-read-only' });
   });
