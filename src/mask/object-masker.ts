@@ -27,7 +27,8 @@
  * Pure: the input is never mutated; unchanged subtrees are shared with the result.
  */
 import type { MaskingConfig } from '../policy/types.js';
-import { compileGlob } from '../policy/glob.js';
+import { compileGlobs } from '../policy/glob.js';
+import type { GlobMatcher } from '../policy/glob.js';
 import { compileDetectors, detectorTrigger, maskText } from './detectors.js';
 import type { Detector } from './detectors.js';
 import { MaskError } from './errors.js';
@@ -145,19 +146,19 @@ class ObjectMasker implements Masker {
   readonly detectors: readonly Detector[];
   /** Skips the detectors for the many strings none of them can match; see detectorTrigger. */
   private readonly trigger: RegExp | undefined;
-  /** Each glob list as one regex that matches what any of its globs does; undefined when empty. */
-  private readonly envNames: RegExp | undefined;
-  private readonly configMapKeys: RegExp | undefined;
-  private readonly annotations: RegExp | undefined;
+  /** Each glob list as one matcher that matches what any of its globs does; undefined when empty. */
+  private readonly envNames: GlobMatcher | undefined;
+  private readonly configMapKeys: GlobMatcher | undefined;
+  private readonly annotations: GlobMatcher | undefined;
   private readonly exemptGroups: ReadonlySet<string>;
 
   constructor(private readonly config: MaskingConfig, opts: MaskerOptions) {
     // A frozen copy: the trigger must keep describing exactly these detectors.
     this.detectors = Object.freeze([...(opts.detectors ?? compileDetectors(config.detectors))]);
     this.trigger = detectorTrigger(this.detectors);
-    this.envNames = compileGlobs(config.envNamePatterns, true);
-    this.configMapKeys = compileGlobs(config.configMapKeys, false);
-    this.annotations = compileGlobs(config.annotations, false);
+    this.envNames = compileGlobList(config.envNamePatterns, true);
+    this.configMapKeys = compileGlobList(config.configMapKeys, false);
+    this.annotations = compileGlobList(config.annotations, false);
     this.exemptGroups = new Set(config.exemptGroups);
   }
 
@@ -399,7 +400,7 @@ class ObjectMasker implements Masker {
   }
 
   /** Replaces the values of the keys `selected` matches with `marker`. */
-  private replaceValues(map: JsonObject, selected: RegExp, marker: string, t: Tally): JsonObject {
+  private replaceValues(map: JsonObject, selected: { test(key: string): boolean }, marker: string, t: Tally): JsonObject {
     let out: JsonObject | undefined;
     for (const key of Object.keys(map)) {
       const value = map[key];
@@ -414,11 +415,9 @@ class ObjectMasker implements Masker {
   }
 }
 
-function compileGlobs(patterns: readonly string[], ignoreCase: boolean): RegExp | undefined {
+function compileGlobList(patterns: readonly string[], ignoreCase: boolean): GlobMatcher | undefined {
   try {
-    const globs = patterns.map((p) => compileGlob(p, { ignoreCase }));
-    if (globs.length === 0) return undefined;
-    return new RegExp(globs.map((g) => `(?:${g.source})`).join('|'), globs[0]!.flags);
+    return compileGlobs(patterns, { ignoreCase });
   } catch (error) {
     throw new MaskError('MASK_CONFIG', `masking policy has an invalid glob: ${(error as Error).message}`, { cause: error });
   }
