@@ -9,7 +9,9 @@
  * otherwise count as a space.
  */
 import { MaskError } from './errors.js';
-import { isMarked, maskMarker } from './marker.js';
+import { maskMarker } from './marker.js';
+import { compileScanner } from './scanner.js';
+import type { SecretScanner } from './scanner.js';
 
 /** A compiled secret detector. */
 export interface Detector {
@@ -29,6 +31,8 @@ export interface Detector {
   readonly keepsPrefix: boolean;
   /** Cheap pre-check: when it does not match, `pattern` cannot either. */
   readonly trigger?: RegExp;
+  /** Where matches can begin, so a scan tries `pattern` only there (src/mask/scanner.ts). */
+  readonly anchor?: DetectorAnchor;
   /** Longest text (prefix + secret + context) one match can span. */
   readonly maxLength: number;
   /** Extra check on a candidate secret (e.g. a JWT header must decode to JSON with `alg`). */
@@ -38,6 +42,24 @@ export interface Detector {
    * -1. Text before that index can be released by a streaming masker.
    */
   readonly pendingStart: (text: string) => number;
+}
+
+/**
+ * Where a detector's matches can begin. A scanner looks for anchors of every detector at once and
+ * runs a detector's `pattern` only at its anchors, sticky, instead of at every position.
+ */
+export interface DetectorAnchor {
+  /**
+   * Matches (sticky) at every position a match of `pattern` can start, and at as few others as
+   * it cheaply can. Non-global; may ignore case.
+   */
+  readonly at: RegExp;
+  /**
+   * Every match of `at` holds exactly one of these characters, as its last, at most `reach`
+   * characters after its start (the `:` or `=` of an assignment). Where they are rare, a scan
+   * looks for them first and for anchors only within reach before each.
+   */
+  readonly endsWith?: { readonly chars: string; readonly reach: number };
 }
 
 /** One masked region of a text: `[start, end)` and the detector that found it. */
@@ -55,6 +77,8 @@ export interface MaskedText {
 
 /** Caps that bound every built-in match, so streaming windows stay bounded. */
 const MAX_PEM_BODY = 16 * 1024;
+/** BEGIN line, body and the END line's start: the most text one private key block spans. */
+const MAX_PEM_MATCH = MAX_PEM_BODY + 128;
 const MAX_JWT_HEADER = 2048;
 const MAX_JWT_PAYLOAD = 12 * 1024;
 const MAX_JWT_SIGNATURE = 2048;
@@ -87,12 +111,15 @@ function tokenPending(literals: readonly string[], body: string, maxBody: number
 /**
  * Scans only the tail a pending match could occupy (`tail`: the detector's longest match, plus
  * one character for a look-behind), so the cost per call is bounded by the match, not the window:
- * a `$`-anchored pattern is tried at every start in the tail.
+ * a `$`-anchored pattern is tried at every start in the tail. `requires`, when given, is a cheap
+ * test every pending match passes (an assignment's `:` or `=`): most tails fail it at once.
  */
-function regexPending(partial: RegExp, tail: number): (text: string) => number {
+function regexPending(partial: RegExp, tail: number, requires?: RegExp): (text: string) => number {
   return (text) => {
     const from = Math.max(0, text.length - tail);
-    const m = partial.exec(from === 0 ? text : text.slice(from));
+    const rest = from === 0 ? text : text.slice(from);
+    if (requires && !requires.test(rest)) return -1;
+    const m = partial.exec(rest);
     if (!m) return -1;
     return from + m.index + (m[1]?.length ?? 0);
   };
@@ -124,9 +151,13 @@ function jwtPending(text: string): number {
   return last >= 0 && text[last] === 'e' && boundaryBefore(last) ? last : -1;
 }
 
-/** Text that could be the start of a private key block, still waiting for its END line. */
+/**
+ * Text that could be the start of a private key block, still waiting for its END line. Only the
+ * last BEGIN within one block's reach of the end counts: an older one can no longer be completed.
+ */
 function pemPending(text: string): number {
-  const begin = text.lastIndexOf('-----BEGIN');
+  let begin = -1;
+  for (let at = text.indexOf('-----BEGIN', Math.max(0, text.length - MAX_PEM_MATCH)); at >= 0; at = text.indexOf('-----BEGIN', at + 1)) begin = at;
   if (begin >= 0) {
     const rest = text.slice(begin);
     if (/^-----BEGIN [A-Z0-9 ]{0,40}$/.test(rest)) return begin;
@@ -224,18 +255,37 @@ function trailingRunPending(maxLength: number): (text: string) => number {
   };
 }
 
+/** Recent JWT headers and whether they hold `alg`: logs repeat the few headers an issuer uses. */
+const jwtHeaders = new Map<string, boolean>();
+const JWT_HEADER_CACHE = 256;
+const JWT_HEADER_CACHED_LENGTH = 512;
+
 function jwtHeaderHasAlg(token: string): boolean {
   const header = token.slice(0, token.indexOf('.'));
-  try {
-    const decoded: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
-    return typeof decoded === 'object' && decoded !== null && typeof (decoded as { alg?: unknown }).alg === 'string';
-  } catch {
-    return false;
+  let valid = jwtHeaders.get(header);
+  if (valid === undefined) {
+    try {
+      const decoded: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+      valid = typeof decoded === 'object' && decoded !== null && typeof (decoded as { alg?: unknown }).alg === 'string';
+    } catch {
+      valid = false;
+    }
+    if (header.length <= JWT_HEADER_CACHED_LENGTH) {
+      if (jwtHeaders.size >= JWT_HEADER_CACHE) jwtHeaders.clear();
+      // A copy: the slice would keep the whole text it came from alive.
+      jwtHeaders.set(Buffer.from(header, 'latin1').toString('latin1'), valid);
+    }
   }
+  return valid;
 }
 
 const ASSIGNMENT_KEY = String.raw`(?:pass(?:word|wd|phrase)|secret|token|api[_-]?key)[A-Za-z0-9_.-]{0,40}`;
 const ASSIGNMENT_SEPARATOR = String.raw`\\?["']?[ \t]{0,16}[:=][ \t]{0,16}`;
+/** The key and separator up to its `:` or `=`, as an anchor: the only `:` or `=` it holds is its last character. */
+const ASSIGNMENT_ANCHOR_SEPARATOR = String.raw`\\?["']?[ \t]{0,16}[:=]`;
+/** The longest anchor of an assignment: `passphrase`, 40 more key characters, `\"`, 16 blanks and the separator. */
+const ASSIGNMENT_ANCHOR_REACH = 10 + 40 + 2 + 16 + 1;
+const SEPARATOR = /[:=]/;
 const UNQUOTED_VALUE_START = String.raw`[^ \t\r\n"'\\&;,<>{}\[\]]`;
 const UNQUOTED_VALUE = String.raw`[^ \t\r\n"'&;,<>{}\[\]]`;
 
@@ -251,6 +301,7 @@ const BUILTIN: Record<string, () => Detector> = {
     pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
     keepsPrefix: false,
     trigger: /AKIA|ASIA|ABIA|ACCA/,
+    anchor: { at: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)/ },
     maxLength: 22,
     pendingStart: tokenPending(AWS_KEY_ID_LITERALS, '[A-Z0-9]', 16, '[A-Za-z0-9]'),
   }),
@@ -259,14 +310,17 @@ const BUILTIN: Record<string, () => Detector> = {
     pattern: new RegExp(String.raw`((?:aws)?[_.-]?${AWS_SECRET_KEY}${ASSIGNMENT_SEPARATOR}["']?)([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`, 'gi'),
     keepsPrefix: true,
     trigger: new RegExp(`${AWS_SECRET_KEY}${ASSIGNMENT_SEPARATOR}`, 'i'),
+    // At `secret`: a match that starts at an `aws_` before it masks the same value.
+    anchor: { at: new RegExp(`${AWS_SECRET_KEY}${ASSIGNMENT_ANCHOR_SEPARATOR}`, 'i'), endsWith: { chars: ':=', reach: ASSIGNMENT_ANCHOR_REACH } },
     maxLength: 120,
-    pendingStart: regexPending(new RegExp(String.raw`(${AWS_SECRET_KEY}${ASSIGNMENT_SEPARATOR}["']?)[A-Za-z0-9/+]{0,40}$`, 'i'), 121),
+    pendingStart: regexPending(new RegExp(String.raw`(${AWS_SECRET_KEY}${ASSIGNMENT_SEPARATOR}["']?)[A-Za-z0-9/+]{0,40}$`, 'i'), 121, SEPARATOR),
   }),
   jwt: () => ({
     name: 'jwt',
     pattern: new RegExp(String.raw`(?<![A-Za-z0-9_-])e[wy][A-Za-z0-9_-]{8,${MAX_JWT_HEADER}}\.[A-Za-z0-9_-]{4,${MAX_JWT_PAYLOAD}}\.[A-Za-z0-9_-]{0,${MAX_JWT_SIGNATURE}}`, 'g'),
     keepsPrefix: false,
     trigger: /e[wy][A-Za-z0-9_-]{8}/,
+    anchor: { at: /(?<![A-Za-z0-9_-])e[wy]/ },
     maxLength: MAX_JWT,
     validate: jwtHeaderHasAlg,
     pendingStart: jwtPending,
@@ -281,7 +335,7 @@ const BUILTIN: Record<string, () => Detector> = {
     scan: scanPem,
     keepsPrefix: true,
     trigger: /-----BEGIN [A-Z0-9 ]{0,32}PRIVATE KEY/,
-    maxLength: MAX_PEM_BODY + 128,
+    maxLength: MAX_PEM_MATCH,
     pendingStart: pemPending,
   }),
   'github-token': () => ({
@@ -289,6 +343,7 @@ const BUILTIN: Record<string, () => Detector> = {
     pattern: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})/g,
     keepsPrefix: false,
     trigger: /gh[pousr]_|github_pat_/,
+    anchor: { at: /(?<![A-Za-z0-9_])(?:gh[pousr]_|github_pat_)/ },
     maxLength: 256,
     pendingStart: tokenPending(GITHUB_LITERALS, '[A-Za-z0-9_]', 251, '[A-Za-z0-9_]'),
   }),
@@ -297,6 +352,7 @@ const BUILTIN: Record<string, () => Detector> = {
     pattern: /(?<![A-Za-z0-9_-])xox[abposr]-[A-Za-z0-9-]{10,250}/g,
     keepsPrefix: false,
     trigger: /xox[abposr]-/,
+    anchor: { at: /(?<![A-Za-z0-9_-])xox[abposr]-/ },
     maxLength: 256,
     pendingStart: tokenPending(SLACK_LITERALS, '[A-Za-z0-9-]', 250, '[A-Za-z0-9_-]'),
   }),
@@ -313,12 +369,14 @@ const BUILTIN: Record<string, () => Detector> = {
     keepsPrefix: true,
     // The key with its separator: a bare word (a `secretKeyRef`, a `/var/run/secrets` path) is no assignment.
     trigger: new RegExp(`${ASSIGNMENT_KEY}${ASSIGNMENT_SEPARATOR}`, 'i'),
+    anchor: { at: new RegExp(`${ASSIGNMENT_KEY}${ASSIGNMENT_ANCHOR_SEPARATOR}`, 'i'), endsWith: { chars: ':=', reach: ASSIGNMENT_ANCHOR_REACH } },
     maxLength: 100 + MAX_ASSIGNED_VALUE,
     // Each character of an open quoted value has one reading (an escape takes the next character,
     // a lone backslash only at the end), so a failed `$` never backtracks through the ways to split.
     pendingStart: regexPending(
       new RegExp(String.raw`(${ASSIGNMENT_KEY}${ASSIGNMENT_SEPARATOR})(?:\\?"(?:[^"\\\r\n]|\\[^\r\n]){0,${MAX_ASSIGNED_VALUE}}\\?|'[^'\r\n]{0,${MAX_ASSIGNED_VALUE}}|${UNQUOTED_VALUE}{0,${MAX_ASSIGNED_VALUE}})$`, 'i'),
       100 + MAX_ASSIGNED_VALUE + 1,
+      SEPARATOR,
     ),
   }),
 };
@@ -372,71 +430,45 @@ export function detectorTrigger(detectors: readonly Detector[]): RegExp | undefi
   return sources.length === 0 ? undefined : new RegExp(sources.join('|'), ignoreCase ? 'i' : '');
 }
 
-/** The span one match masks, or undefined when the match is not a secret (already masked, invalid). */
-function spanOf(detector: Detector, m: RegExpExecArray): SecretSpan | undefined {
-  let secret = m[0];
-  let start = m.index;
-  if (detector.keepsPrefix) {
-    const prefix = m[1] ?? '';
-    let value: string | undefined;
-    for (let g = 2; g < m.length && value === undefined; g++) value = m[g];
-    if (value === undefined) return undefined;
-    start = m.index + m[0].indexOf(value, prefix.length);
-    secret = value;
-  }
-  if (secret.length === 0 || isMarked(secret)) return undefined;
-  if (detector.validate && !detector.validate(secret)) return undefined;
-  return { start, end: start + secret.length, detector: detector.name };
-}
+const scanners = new WeakMap<readonly Detector[], { scanner: SecretScanner; length: number }>();
 
-/** Appends every span `detector` finds in `text`. */
-function collectSpans(text: string, detector: Detector, into: SecretSpan[]): void {
-  if (detector.trigger && !detector.trigger.test(text)) return;
-  if (detector.scan) {
-    for (const { start, end } of detector.scan(text)) {
-      const secret = text.slice(start, end);
-      if (isMarked(secret) || (detector.validate && !detector.validate(secret))) continue;
-      into.push({ start, end, detector: detector.name });
-    }
-    return;
-  }
-  const pattern = detector.pattern;
-  pattern.lastIndex = 0;
-  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
-    if (m[0].length === 0) {
-      pattern.lastIndex++;
-      continue;
-    }
-    const span = spanOf(detector, m);
-    if (span) into.push(span);
-  }
+/** The scanner for a detector list, compiled once per list (maskers keep theirs for their lifetime). */
+function scannerFor(detectors: readonly Detector[]): SecretScanner {
+  const cached = scanners.get(detectors);
+  if (cached && cached.length === detectors.length) return cached.scanner;
+  const scanner = compileScanner(detectors);
+  scanners.set(detectors, { scanner, length: detectors.length });
+  return scanner;
 }
 
 /**
  * Every secret region in `text`, sorted and merged: overlapping findings of different detectors
- * become one span named after the earliest.
+ * become one span named after the earliest. Linear in `text` for the built-in detectors.
  */
 export function findSecretSpans(text: string, detectors: readonly Detector[]): SecretSpan[] {
-  const spans: SecretSpan[] = [];
-  for (const detector of detectors) collectSpans(text, detector, spans);
-  if (spans.length < 2) return spans;
-  spans.sort((a, b) => a.start - b.start || b.end - a.end);
-  const merged: SecretSpan[] = [spans[0]!];
-  for (let i = 1; i < spans.length; i++) {
-    const span = spans[i]!;
-    const last = merged[merged.length - 1]!;
-    if (span.start < last.end) last.end = Math.max(last.end, span.end);
-    else merged.push(span);
+  return scannerFor(detectors).spans(text);
+}
+
+/** Markers by detector name: a text dense with secrets needs one string per marker, not one per match. */
+const markers = new Map<string, string>();
+
+/** `maskMarker(name)`, shared. */
+export function detectorMarker(name: string): string {
+  let marker = markers.get(name);
+  if (marker === undefined) {
+    marker = maskMarker(name);
+    if (markers.size < 1024) markers.set(name, marker);
   }
-  return merged;
+  return marker;
 }
 
 /** Replaces each span of `text` with its detector's marker. */
 export function replaceSpans(text: string, spans: readonly SecretSpan[]): string {
+  // Concatenation builds a rope, flattened once; measured faster than collecting parts to join.
   let out = '';
   let at = 0;
   for (const span of spans) {
-    out += text.slice(at, span.start) + maskMarker(span.detector);
+    out += text.slice(at, span.start) + detectorMarker(span.detector);
     at = span.end;
   }
   return out + text.slice(at);

@@ -19,10 +19,9 @@
  * - `end()` releases the rest, masking whatever matches in it.
  */
 import type { ChunkMasker } from './chunk-masker.js';
-import { findSecretSpans, maxDetectorLength } from './detectors.js';
+import { detectorMarker, findSecretSpans, maxDetectorLength } from './detectors.js';
 import type { Detector, SecretSpan } from './detectors.js';
 import { MaskError } from './errors.js';
-import { maskMarker } from './marker.js';
 
 /** Already-released text kept so prefixes and look-behinds still see what came before. */
 const CONTEXT_CHARS = 512;
@@ -38,6 +37,8 @@ function widenToCharacters(text: string, spans: SecretSpan[]): void {
   }
 }
 
+const EMPTY = new Uint8Array(0);
+
 class TextStreamMasker implements ChunkMasker {
   maskedCount = 0;
   private context = '';
@@ -51,23 +52,30 @@ class TextStreamMasker implements ChunkMasker {
 
   write(chunk: Uint8Array): Uint8Array {
     this.ensureOpen();
-    const text = this.context + this.held + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
-    return this.release(text, false);
+    if (chunk.length === 0) return EMPTY;
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    return this.release(bytes.toString('latin1'), bytes, false);
   }
 
   end(): Uint8Array {
     this.ensureOpen();
     this.closed = true;
-    return this.release(this.context + this.held, true);
+    return this.release('', undefined, true);
   }
 
   private ensureOpen(): void {
     if (this.closed) throw new MaskError('MASK_CLOSED', 'text masker used after it ended');
   }
 
-  /** Masks and releases what is final in `text` (context + held + new), keeping the rest. */
-  private release(text: string, final: boolean): Uint8Array {
+  /**
+   * Masks and releases what is final in context + held + `added` (the new chunk's text, whose
+   * bytes are `addedBytes`), keeping the rest. Output that is the new chunk's own bytes, unmasked,
+   * is a view of them: most chunks of most streams cost no copy out.
+   */
+  private release(added: string, addedBytes: Buffer | undefined, final: boolean): Uint8Array {
     const contextEnd = this.context.length;
+    const heldEnd = contextEnd + this.held.length;
+    const text = this.context + this.held + added;
     const spans = findSecretSpans(text, this.detectors);
     widenToCharacters(text, spans);
     let boundary = final ? text.length : this.holdFrom(text, contextEnd);
@@ -76,15 +84,14 @@ class TextStreamMasker implements ChunkMasker {
     let at = contextEnd;
     for (const span of spans) {
       if (span.end <= contextEnd || span.start >= boundary) continue;
-      const start = Math.max(span.start, contextEnd);
-      out += text.slice(at, start) + maskMarker(span.detector);
+      out += text.slice(at, Math.max(span.start, contextEnd)) + detectorMarker(span.detector);
       at = span.end;
       this.maskedCount++;
     }
-    out += text.slice(at, boundary);
     this.context = text.slice(Math.max(0, boundary - CONTEXT_CHARS), boundary);
     this.held = text.slice(boundary);
-    return Buffer.from(out, 'latin1');
+    if (at === contextEnd && heldEnd === contextEnd && addedBytes) return addedBytes.subarray(0, boundary - contextEnd);
+    return Buffer.from(out + text.slice(at, boundary), 'latin1');
   }
 
   /** The earliest index an unfinished secret may start at, bounded by the window. */

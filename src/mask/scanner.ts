@@ -1,0 +1,326 @@
+/**
+ * The engine behind `findSecretSpans`: finds every detector's matches in one text in time linear
+ * in the text, with few passes over it.
+ *
+ * Trying each detector's pattern at every position costs one regex pass per detector, and most
+ * positions of most texts can start no secret. Built-in detectors name an anchor instead: a short
+ * pattern that matches wherever one of their matches can begin (`e[wy]` after a boundary for a
+ * JWT, `AKIA`… for an AWS key id, the key and `=` of an assignment). The anchors of all detectors
+ * are joined into one regex per case mode, so a text takes one pass for all of them; only at an
+ * anchor is the detector's own pattern tried, sticky, at that very position. Each try is bounded
+ * by the detector's longest match, and a detector never tries an anchor inside its previous
+ * match, so the scan gives exactly the matches a global scan of each pattern gives.
+ *
+ * Assignment anchors end in `:` or `=`, which dense text (base64, binary, prose) seldom holds
+ * while it is full of the letters their keys start with. When a text has few of those characters
+ * the scan looks for them first and for anchors only within reach before each.
+ *
+ * Detectors without an anchor (policy `/regex/` entries) and hand scanners (PEM) run over the
+ * whole text as before, behind their trigger.
+ */
+import type { Detector, SecretSpan } from './detectors.js';
+import { isMarked } from './marker.js';
+
+/** Finds secret spans in texts, for one fixed list of detectors. */
+export interface SecretScanner {
+  /** Every secret region in `text`, sorted and merged (see findSecretSpans). */
+  spans(text: string): SecretSpan[];
+}
+
+/** One anchored detector, ready to be tried at a position. */
+interface Anchored {
+  detector: Detector;
+  /** The detector's place in the list: spans are ordered by it where they tie. */
+  index: number;
+  /** The detector's pattern, sticky. */
+  sticky: RegExp;
+  /** The detector's pattern, global: for texts dense with anchors that match nothing. */
+  global: RegExp;
+  /** The anchor alone, sticky: whether a later member's anchor is at a position an earlier one's was found at. */
+  anchor: RegExp;
+}
+
+/** Detectors whose anchors share one regex (same case mode). */
+interface AnchorGroup {
+  members: Anchored[];
+  /** Every member's anchor, as one global regex, each in a capture group of its own. */
+  any: RegExp;
+  /** The index of each member's capture group in `any`'s matches. */
+  groupOf: number[];
+  /** When every member's anchor ends in one of a few characters: those, and the longest anchor. */
+  ends?: { chars: RegExp; reach: number };
+}
+
+/**
+ * Above this many end characters per KiB (plus a few), looking for them first costs more than
+ * scanning for anchors: assignment-heavy text (JSON, logs full of `:`) goes the direct way.
+ */
+const ENDS_PER_KIB = 1;
+const ENDS_MINIMUM = 16;
+/** Anchors per KiB (plus a few) that may match nothing before a group falls back to its patterns' own scans. */
+const IDLE_PER_KIB = 8;
+const IDLE_MINIMUM = 32;
+
+function stickyCopy(regex: RegExp): RegExp {
+  return new RegExp(regex.source, `${regex.flags.replace(/[gy]/g, '')}y`);
+}
+
+function globalCopy(regex: RegExp): RegExp {
+  return new RegExp(regex.source, `${regex.flags.replace(/[gy]/g, '')}g`);
+}
+
+/** How many capture groups `regex` has. */
+function captureGroups(regex: RegExp): number {
+  return new RegExp(`(?:${regex.source})|`, regex.flags.replace(/[gy]/g, '')).exec('')!.length - 1;
+}
+
+function anchorGroup(members: Anchored[], ignoreCase: boolean): AnchorGroup {
+  const any = new RegExp(members.map((m) => `(${m.anchor.source})`).join('|'), ignoreCase ? 'gi' : 'g');
+  const groupOf: number[] = [];
+  let next = 1;
+  for (const member of members) {
+    groupOf.push(next);
+    next += 1 + captureGroups(member.anchor);
+  }
+  const group: AnchorGroup = { members, any, groupOf };
+  const ends = members.map((m) => m.detector.anchor?.endsWith);
+  if (ends.every((e) => e !== undefined)) {
+    const chars = [...new Set(ends.flatMap((e) => [...e!.chars]))].join('');
+    group.ends = { chars: new RegExp(`[${chars.replace(/[\\\]^-]/g, '\\$&')}]`, 'g'), reach: Math.max(...ends.map((e) => e!.reach)) };
+  }
+  return group;
+}
+
+/** The span one match masks, or undefined when the match is not a secret (already masked, invalid). */
+export function spanOfMatch(detector: Detector, m: RegExpExecArray): SecretSpan | undefined {
+  let secret = m[0];
+  let start = m.index;
+  if (detector.keepsPrefix) {
+    const prefix = m[1] ?? '';
+    let value: string | undefined;
+    for (let g = 2; g < m.length && value === undefined; g++) value = m[g];
+    if (value === undefined) return undefined;
+    start = m.index + m[0].indexOf(value, prefix.length);
+    secret = value;
+  }
+  if (secret.length === 0 || isMarked(secret)) return undefined;
+  if (detector.validate && !detector.validate(secret)) return undefined;
+  return { start, end: start + secret.length, detector: detector.name };
+}
+
+/** Appends every span a detector without an anchor finds: its trigger, then its scanner or pattern over the whole text. */
+function collectWhole(text: string, detector: Detector, into: SecretSpan[]): void {
+  if (detector.trigger && !detector.trigger.test(text)) return;
+  if (detector.scan) {
+    for (const { start, end } of detector.scan(text)) {
+      const secret = text.slice(start, end);
+      if (isMarked(secret) || (detector.validate && !detector.validate(secret))) continue;
+      into.push({ start, end, detector: detector.name });
+    }
+    return;
+  }
+  const pattern = detector.pattern;
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+    if (m[0].length === 0) {
+      pattern.lastIndex++;
+      continue;
+    }
+    const span = spanOfMatch(detector, m);
+    if (span) into.push(span);
+  }
+}
+
+/** The member whose anchor a hit of the group's regex is: the first whose capture group is defined. */
+function firstMember(group: AnchorGroup, m: RegExpExecArray): number {
+  let k = 0;
+  while (m[group.groupOf[k]!] === undefined) k++;
+  return k;
+}
+
+class AnchoredScan {
+  /** Per member: where its last match ended; anchors before that are inside it. */
+  private readonly matchedTo: number[];
+  /** Anchors left that may come to nothing before the scan hands over to the members' own patterns. */
+  private idleBudget: number;
+
+  constructor(
+    private readonly group: AnchorGroup,
+    private readonly text: string,
+    private readonly found: SecretSpan[][],
+  ) {
+    this.matchedTo = group.members.map(() => 0);
+    this.idleBudget = IDLE_MINIMUM + ((text.length * IDLE_PER_KIB) >> 10);
+  }
+
+  /**
+   * Tries the members whose anchor is at `at`: `first`, whose group the anchor regex matched
+   * (the members before it did not match there), and each later one whose anchor is there too.
+   * False once too many anchors came to nothing, after the members' global patterns have
+   * scanned the rest of the text from `at`.
+   */
+  private tryAt(at: number, first: number): boolean {
+    const { members } = this.group;
+    const text = this.text;
+    let matched = false;
+    for (let k = first; k < members.length; k++) {
+      if (at < this.matchedTo[k]!) continue;
+      const member = members[k]!;
+      if (k !== first) {
+        member.anchor.lastIndex = at;
+        if (!member.anchor.test(text)) continue;
+      }
+      member.sticky.lastIndex = at;
+      const m = member.sticky.exec(text);
+      if (m === null) continue;
+      matched = true;
+      this.matchedTo[k] = at + Math.max(1, m[0].length);
+      const span = spanOfMatch(member.detector, m);
+      if (span) (this.found[member.index] ??= []).push(span);
+    }
+    if (matched || --this.idleBudget > 0) return true;
+    this.finishGlobally(at);
+    return false;
+  }
+
+  /**
+   * Dense anchors that are no secrets (`ghp_ghp_…`, `.ey.ey.…`) would cost a call each: from `at`
+   * on, each member's own pattern scans the rest inside the regex engine. Every match starts at
+   * an anchor and the anchors before `at` are done, so this finds what the anchors would.
+   */
+  private finishGlobally(at: number): void {
+    const text = this.text;
+    this.group.members.forEach((member, k) => {
+      const pattern = member.global;
+      pattern.lastIndex = Math.max(at, this.matchedTo[k]!);
+      for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+        if (m[0].length === 0) {
+          pattern.lastIndex++;
+          continue;
+        }
+        const span = spanOfMatch(member.detector, m);
+        if (span) (this.found[member.index] ??= []).push(span);
+      }
+    });
+  }
+
+  /** Where the next anchor may be worth trying: no member tries one inside its last match. */
+  private resumeAt(after: number): number {
+    let resume = Infinity;
+    for (const to of this.matchedTo) if (to < resume) resume = to;
+    return Math.max(after + 1, resume);
+  }
+
+  /** Every anchor of the text, in order. */
+  forward(): void {
+    const any = this.group.any;
+    any.lastIndex = 0;
+    for (let m = any.exec(this.text); m !== null; m = any.exec(this.text)) {
+      if (!this.tryAt(m.index, firstMember(this.group, m))) return;
+      any.lastIndex = this.resumeAt(m.index);
+    }
+  }
+
+  /**
+   * The anchors in `[from, to)` that end before `to`, found in a slice so the search cannot run
+   * past it; false when the scan handed over to the global patterns. An anchor's look-behind
+   * sees the slice's start as the text's start: that finds a few positions more, never fewer,
+   * and the sticky pattern, run on the whole text, decides.
+   */
+  private window(from: number, to: number): boolean {
+    const any = this.group.any;
+    const part = this.text.slice(from, to);
+    any.lastIndex = 0;
+    for (let m = any.exec(part); m !== null; m = any.exec(part)) {
+      if (!this.tryAt(from + m.index, firstMember(this.group, m))) return false;
+      any.lastIndex = this.resumeAt(from + m.index) - from;
+    }
+    return true;
+  }
+
+  /**
+   * The anchors found back from each end character (see DetectorAnchor.endsWith); false,
+   * having tried none, when the text holds too many of those characters for that to pay.
+   */
+  backward(ends: { chars: RegExp; reach: number }): boolean {
+    const text = this.text;
+    const budget = ENDS_MINIMUM + ((text.length * ENDS_PER_KIB) >> 10);
+    const at: number[] = [];
+    ends.chars.lastIndex = 0;
+    for (let m = ends.chars.exec(text); m !== null; m = ends.chars.exec(text)) {
+      if (at.length === budget) return false;
+      at.push(m.index);
+    }
+    let next = 0;
+    for (const end of at) {
+      // An anchor holds one end character, its last: each anchor lies in the window of the first end after its start.
+      if (!this.window(Math.max(next, end - ends.reach), end + 1)) return true;
+      next = end + 1;
+    }
+    return true;
+  }
+}
+
+class Scanner implements SecretScanner {
+  private readonly groups: AnchorGroup[] = [];
+  private readonly whole: Array<{ detector: Detector; index: number }> = [];
+  private readonly count: number;
+
+  constructor(detectors: readonly Detector[]) {
+    const sensitive: Anchored[] = [];
+    const insensitive: Anchored[] = [];
+    for (const [index, detector] of detectors.entries()) {
+      if (!detector.anchor || detector.scan) {
+        this.whole.push({ detector, index });
+        continue;
+      }
+      const anchored = { detector, index, sticky: stickyCopy(detector.pattern), global: globalCopy(detector.pattern), anchor: stickyCopy(detector.anchor.at) };
+      (detector.anchor.at.ignoreCase ? insensitive : sensitive).push(anchored);
+    }
+    this.count = detectors.length;
+    if (sensitive.length > 0) this.groups.push(anchorGroup(sensitive, false));
+    if (insensitive.length > 0) this.groups.push(anchorGroup(insensitive, true));
+  }
+
+  spans(text: string): SecretSpan[] {
+    const found: SecretSpan[][] = new Array<SecretSpan[]>(this.count);
+    for (const group of this.groups) {
+      const scan = new AnchoredScan(group, text, found);
+      if (!group.ends || !scan.backward(group.ends)) scan.forward();
+    }
+    for (const { detector, index } of this.whole) collectWhole(text, detector, (found[index] = []));
+    return mergeSpans(found);
+  }
+}
+
+/**
+ * One sorted list of every detector's spans, overlapping ones merged: a merged span is named
+ * after the earliest, on a tie the longest, then the first detector in the list. Each detector's
+ * own spans are in order already, so a text where one detector found something needs no sort.
+ */
+function mergeSpans(found: ReadonlyArray<SecretSpan[] | undefined>): SecretSpan[] {
+  let spans: SecretSpan[] = [];
+  let lists = 0;
+  for (const list of found) {
+    if (list === undefined || list.length === 0) continue;
+    spans = lists === 0 ? list : spans.concat(list);
+    lists++;
+  }
+  if (spans.length < 2) return spans;
+  // A stable sort: spans that tie keep the detectors' order.
+  if (lists > 1) spans.sort((a, b) => a.start - b.start || b.end - a.end);
+  let last = 0;
+  for (let i = 1; i < spans.length; i++) {
+    const span = spans[i]!;
+    const kept = spans[last]!;
+    if (span.start < kept.end) kept.end = Math.max(kept.end, span.end);
+    else spans[++last] = span;
+  }
+  spans.length = last + 1;
+  return spans;
+}
+
+/** Compiles a scanner for `detectors`; each has its own RegExp copies, so scanners share no state. */
+export function compileScanner(detectors: readonly Detector[]): SecretScanner {
+  return new Scanner(detectors);
+}
