@@ -57,9 +57,13 @@ interface AnchorGroup {
  */
 const ENDS_PER_KIB = 1;
 const ENDS_MINIMUM = 16;
-/** Anchors per KiB (plus a few) that may match nothing before a group falls back to its patterns' own scans. */
-const IDLE_PER_KIB = 8;
-const IDLE_MINIMUM = 32;
+/**
+ * Anchors per KiB (plus a few) a group tries before it hands over to its patterns' own scans:
+ * past that the text is dense with anchors (near misses, or secret after secret), and a global
+ * pattern finds each next match in one call where an anchor costs two.
+ */
+const ANCHORS_PER_KIB = 8;
+const ANCHORS_MINIMUM = 32;
 
 function stickyCopy(regex: RegExp): RegExp {
   return new RegExp(regex.source, `${regex.flags.replace(/[gy]/g, '')}y`);
@@ -141,8 +145,8 @@ function firstMember(group: AnchorGroup, m: RegExpExecArray): number {
 class AnchoredScan {
   /** Per member: where its last match ended; anchors before that are inside it. */
   private readonly matchedTo: number[];
-  /** Anchors left that may come to nothing before the scan hands over to the members' own patterns. */
-  private idleBudget: number;
+  /** Anchors left to try before the scan hands over to the members' own patterns. */
+  private budget: number;
 
   constructor(
     private readonly group: AnchorGroup,
@@ -150,19 +154,22 @@ class AnchoredScan {
     private readonly found: SecretSpan[][],
   ) {
     this.matchedTo = group.members.map(() => 0);
-    this.idleBudget = IDLE_MINIMUM + ((text.length * IDLE_PER_KIB) >> 10);
+    this.budget = ANCHORS_MINIMUM + ((text.length * ANCHORS_PER_KIB) >> 10);
   }
 
   /**
    * Tries the members whose anchor is at `at`: `first`, whose group the anchor regex matched
    * (the members before it did not match there), and each later one whose anchor is there too.
-   * False once too many anchors came to nothing, after the members' global patterns have
-   * scanned the rest of the text from `at`.
+   * Once the budget is spent, the members' global patterns scan the rest of the text from `at`
+   * instead, and the result is false.
    */
   private tryAt(at: number, first: number): boolean {
+    if (--this.budget < 0) {
+      this.finishGlobally(at);
+      return false;
+    }
     const { members } = this.group;
     const text = this.text;
-    let matched = false;
     for (let k = first; k < members.length; k++) {
       if (at < this.matchedTo[k]!) continue;
       const member = members[k]!;
@@ -173,20 +180,16 @@ class AnchoredScan {
       member.sticky.lastIndex = at;
       const m = member.sticky.exec(text);
       if (m === null) continue;
-      matched = true;
       this.matchedTo[k] = at + Math.max(1, m[0].length);
       const span = spanOfMatch(member.detector, m);
       if (span) (this.found[member.index] ??= []).push(span);
     }
-    if (matched || --this.idleBudget > 0) return true;
-    this.finishGlobally(at);
-    return false;
+    return true;
   }
 
   /**
-   * Dense anchors that are no secrets (`ghp_ghp_…`, `.ey.ey.…`) would cost a call each: from `at`
-   * on, each member's own pattern scans the rest inside the regex engine. Every match starts at
-   * an anchor and the anchors before `at` are done, so this finds what the anchors would.
+   * From `at` on, each member's own pattern scans the rest inside the regex engine. Every match
+   * starts at an anchor and the anchors before `at` are done, so this finds what the anchors would.
    */
   private finishGlobally(at: number): void {
     const text = this.text;

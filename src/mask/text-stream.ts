@@ -39,6 +39,18 @@ function widenToCharacters(text: string, spans: SecretSpan[]): void {
 
 const EMPTY = new Uint8Array(0);
 
+/** Markers as bytes, by detector name. */
+const markerBuffers = new Map<string, Buffer>();
+
+function markerBytes(detector: string): Buffer {
+  let bytes = markerBuffers.get(detector);
+  if (bytes === undefined) {
+    bytes = Buffer.from(detectorMarker(detector), 'latin1');
+    if (markerBuffers.size < 1024) markerBuffers.set(detector, bytes);
+  }
+  return bytes;
+}
+
 class TextStreamMasker implements ChunkMasker {
   maskedCount = 0;
   private context = '';
@@ -80,18 +92,48 @@ class TextStreamMasker implements ChunkMasker {
     widenToCharacters(text, spans);
     let boundary = final ? text.length : this.holdFrom(text, contextEnd);
     for (const span of spans) if (span.start < boundary && span.end > boundary) boundary = span.end;
-    let out = '';
-    let at = contextEnd;
-    for (const span of spans) {
-      if (span.end <= contextEnd || span.start >= boundary) continue;
-      out += text.slice(at, Math.max(span.start, contextEnd)) + detectorMarker(span.detector);
-      at = span.end;
-      this.maskedCount++;
-    }
+    let first = 0;
+    while (first < spans.length && spans[first]!.end <= contextEnd) first++;
+    let last = first;
+    while (last < spans.length && spans[last]!.start < boundary) last++;
+    this.maskedCount += last - first;
     this.context = text.slice(Math.max(0, boundary - CONTEXT_CHARS), boundary);
     this.held = text.slice(boundary);
-    if (at === contextEnd && heldEnd === contextEnd && addedBytes) return addedBytes.subarray(0, boundary - contextEnd);
-    return Buffer.from(out + text.slice(at, boundary), 'latin1');
+    if (first === last && heldEnd === contextEnd && addedBytes) return addedBytes.subarray(0, boundary - contextEnd);
+    return this.assemble(text, spans.slice(first, last), contextEnd, boundary, heldEnd, addedBytes);
+  }
+
+  /**
+   * The bytes of `text` from `from` to `to` with each span replaced by its marker. Text from the
+   * new chunk is copied from its bytes; only held text is encoded again.
+   */
+  private assemble(text: string, spans: readonly SecretSpan[], from: number, to: number, heldEnd: number, addedBytes: Buffer | undefined): Buffer {
+    let size = to - from;
+    const markers = spans.map((span) => {
+      const marker = markerBytes(span.detector);
+      size += marker.length - (span.end - Math.max(span.start, from));
+      return marker;
+    });
+    const out = Buffer.allocUnsafe(size);
+    let written = 0;
+    const copy = (start: number, end: number): void => {
+      if (start >= end) return;
+      if (addedBytes && start >= heldEnd) {
+        written += addedBytes.copy(out, written, start - heldEnd, end - heldEnd);
+        return;
+      }
+      const split = addedBytes ? Math.min(end, heldEnd) : end;
+      written += out.write(text.slice(start, split), written, 'latin1');
+      if (split < end) written += addedBytes!.copy(out, written, 0, end - heldEnd);
+    };
+    let at = from;
+    spans.forEach((span, i) => {
+      copy(at, Math.max(span.start, from));
+      written += markers[i]!.copy(out, written);
+      at = span.end;
+    });
+    copy(at, to);
+    return out;
   }
 
   /** The earliest index an unfinished secret may start at, bounded by the window. */
