@@ -35,6 +35,14 @@ export interface Detector {
   readonly anchor?: DetectorAnchor;
   /** Longest text (prefix + secret + context) one match can span. */
   readonly maxLength: number;
+  /**
+   * For `keepsPrefix` detectors: the capture groups whose secret may run over the start of another
+   * match. A quoted value whose "closing" quote really opens the next assignment
+   * (`a="x b=\"secret\"`) holds that assignment's key; after such a match the scan goes on right
+   * after the kept prefix, so the next value is found too and the spans merge. Only quoted values:
+   * at most one value of each quote covers a character, so the rescans stay linear.
+   */
+  readonly reentrantGroups?: readonly number[];
   /** Extra check on a candidate secret (e.g. a JWT header must decode to JSON with `alg`). */
   readonly validate?: (secret: string) => boolean;
   /**
@@ -367,6 +375,7 @@ const BUILTIN: Record<string, () => Detector> = {
       'gi',
     ),
     keepsPrefix: true,
+    reentrantGroups: [2, 3, 4],
     // The key with its separator: a bare word (a `secretKeyRef`, a `/var/run/secrets` path) is no assignment.
     trigger: new RegExp(`${ASSIGNMENT_KEY}${ASSIGNMENT_SEPARATOR}`, 'i'),
     anchor: { at: new RegExp(`${ASSIGNMENT_KEY}${ASSIGNMENT_ANCHOR_SEPARATOR}`, 'i'), endsWith: { chars: ':=', reach: ASSIGNMENT_ANCHOR_REACH } },

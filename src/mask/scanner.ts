@@ -95,43 +95,55 @@ function anchorGroup(members: Anchored[], ignoreCase: boolean): AnchorGroup {
   return group;
 }
 
-/** The span one match masks, or undefined when the match is not a secret (already masked, invalid). */
-export function spanOfMatch(detector: Detector, m: RegExpExecArray): SecretSpan | undefined {
+/**
+ * A detector's findings as `[start, end, start, end, …]`, by increasing start: numbers, not span
+ * objects, since a text dense with secrets makes millions and most merge away.
+ */
+type Found = number[];
+
+/** Adds the span one match masks, unless the match is no secret (already masked, invalid). */
+function collectMatch(detector: Detector, m: RegExpExecArray, into: Found): void {
   let secret = m[0];
   let start = m.index;
   if (detector.keepsPrefix) {
-    const prefix = m[1] ?? '';
     let value: string | undefined;
     for (let g = 2; g < m.length && value === undefined; g++) value = m[g];
-    if (value === undefined) return undefined;
-    start = m.index + m[0].indexOf(value, prefix.length);
+    if (value === undefined) return;
+    start = m.index + m[0].indexOf(value, m[1]?.length ?? 0);
     secret = value;
   }
-  if (secret.length === 0 || isMarked(secret)) return undefined;
-  if (detector.validate && !detector.validate(secret)) return undefined;
-  return { start, end: start + secret.length, detector: detector.name };
+  if (secret.length === 0 || isMarked(secret)) return;
+  if (detector.validate && !detector.validate(secret)) return;
+  into.push(start, start + secret.length);
 }
 
-/** Appends every span a detector without an anchor finds: its trigger, then its scanner or pattern over the whole text. */
-function collectWhole(text: string, detector: Detector, into: SecretSpan[]): void {
+/**
+ * Where a detector's scan goes on after match `m`: after it, or for a secret in one of the
+ * detector's `reentrantGroups` right after the kept prefix, so a secret inside it is found too.
+ */
+export function scanOnFrom(detector: Detector, m: RegExpExecArray): number {
+  if (detector.reentrantGroups) {
+    for (const g of detector.reentrantGroups) if (m[g] !== undefined) return m.index + Math.max(1, m[1]?.length ?? 0);
+  }
+  return m.index + Math.max(1, m[0].length);
+}
+
+/** Adds every span a detector without an anchor finds: its trigger, then its scanner or pattern over the whole text. */
+function collectWhole(text: string, detector: Detector, into: Found): void {
   if (detector.trigger && !detector.trigger.test(text)) return;
   if (detector.scan) {
     for (const { start, end } of detector.scan(text)) {
       const secret = text.slice(start, end);
       if (isMarked(secret) || (detector.validate && !detector.validate(secret))) continue;
-      into.push({ start, end, detector: detector.name });
+      into.push(start, end);
     }
     return;
   }
   const pattern = detector.pattern;
   pattern.lastIndex = 0;
   for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
-    if (m[0].length === 0) {
-      pattern.lastIndex++;
-      continue;
-    }
-    const span = spanOfMatch(detector, m);
-    if (span) into.push(span);
+    pattern.lastIndex = scanOnFrom(detector, m);
+    collectMatch(detector, m, into);
   }
 }
 
@@ -151,7 +163,7 @@ class AnchoredScan {
   constructor(
     private readonly group: AnchorGroup,
     private readonly text: string,
-    private readonly found: SecretSpan[][],
+    private readonly found: Found[],
   ) {
     this.matchedTo = group.members.map(() => 0);
     this.budget = ANCHORS_MINIMUM + ((text.length * ANCHORS_PER_KIB) >> 10);
@@ -180,9 +192,8 @@ class AnchoredScan {
       member.sticky.lastIndex = at;
       const m = member.sticky.exec(text);
       if (m === null) continue;
-      this.matchedTo[k] = at + Math.max(1, m[0].length);
-      const span = spanOfMatch(member.detector, m);
-      if (span) (this.found[member.index] ??= []).push(span);
+      this.matchedTo[k] = scanOnFrom(member.detector, m);
+      collectMatch(member.detector, m, this.found[member.index]!);
     }
     return true;
   }
@@ -197,12 +208,8 @@ class AnchoredScan {
       const pattern = member.global;
       pattern.lastIndex = Math.max(at, this.matchedTo[k]!);
       for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
-        if (m[0].length === 0) {
-          pattern.lastIndex++;
-          continue;
-        }
-        const span = spanOfMatch(member.detector, m);
-        if (span) (this.found[member.index] ??= []).push(span);
+        pattern.lastIndex = scanOnFrom(member.detector, m);
+        collectMatch(member.detector, m, this.found[member.index]!);
       }
     });
   }
@@ -267,7 +274,7 @@ class AnchoredScan {
 class Scanner implements SecretScanner {
   private readonly groups: AnchorGroup[] = [];
   private readonly whole: Array<{ detector: Detector; index: number }> = [];
-  private readonly count: number;
+  private readonly names: string[];
 
   constructor(detectors: readonly Detector[]) {
     const sensitive: Anchored[] = [];
@@ -280,47 +287,63 @@ class Scanner implements SecretScanner {
       const anchored = { detector, index, sticky: stickyCopy(detector.pattern), global: globalCopy(detector.pattern), anchor: stickyCopy(detector.anchor.at) };
       (detector.anchor.at.ignoreCase ? insensitive : sensitive).push(anchored);
     }
-    this.count = detectors.length;
+    this.names = detectors.map((d) => d.name);
     if (sensitive.length > 0) this.groups.push(anchorGroup(sensitive, false));
     if (insensitive.length > 0) this.groups.push(anchorGroup(insensitive, true));
   }
 
   spans(text: string): SecretSpan[] {
-    const found: SecretSpan[][] = new Array<SecretSpan[]>(this.count);
+    const found: Found[] = this.names.map(() => []);
     for (const group of this.groups) {
       const scan = new AnchoredScan(group, text, found);
       if (!group.ends || !scan.backward(group.ends)) scan.forward();
     }
-    for (const { detector, index } of this.whole) collectWhole(text, detector, (found[index] = []));
-    return mergeSpans(found);
+    for (const { detector, index } of this.whole) collectWhole(text, detector, found[index]!);
+    return mergeSpans(found, this.names);
   }
 }
 
 /**
  * One sorted list of every detector's spans, overlapping ones merged: a merged span is named
  * after the earliest, on a tie the longest, then the first detector in the list. Each detector's
- * own spans are in order already, so a text where one detector found something needs no sort.
+ * own findings are in order of their starts, so the lists merge without a sort.
  */
-function mergeSpans(found: ReadonlyArray<SecretSpan[] | undefined>): SecretSpan[] {
-  let spans: SecretSpan[] = [];
-  let lists = 0;
-  for (const list of found) {
-    if (list === undefined || list.length === 0) continue;
-    spans = lists === 0 ? list : spans.concat(list);
-    lists++;
+function mergeSpans(found: readonly Found[], names: readonly string[]): SecretSpan[] {
+  const merged: SecretSpan[] = [];
+  const lists = found.filter((list) => list.length > 0).length;
+  if (lists === 0) return merged;
+  if (lists === 1) {
+    const k = found.findIndex((list) => list.length > 0);
+    const list = found[k]!;
+    for (let i = 0; i < list.length; i += 2) {
+      const last = merged[merged.length - 1];
+      if (last && list[i]! < last.end) last.end = Math.max(last.end, list[i + 1]!);
+      else merged.push({ start: list[i]!, end: list[i + 1]!, detector: names[k]! });
+    }
+    return merged;
   }
-  if (spans.length < 2) return spans;
-  // A stable sort: spans that tie keep the detectors' order.
-  if (lists > 1) spans.sort((a, b) => a.start - b.start || b.end - a.end);
-  let last = 0;
-  for (let i = 1; i < spans.length; i++) {
-    const span = spans[i]!;
-    const kept = spans[last]!;
-    if (span.start < kept.end) kept.end = Math.max(kept.end, span.end);
-    else spans[++last] = span;
+  const next = found.map(() => 0);
+  for (;;) {
+    let pick = -1;
+    for (let k = 0; k < found.length; k++) {
+      const at = next[k]!;
+      const list = found[k]!;
+      if (at >= list.length) continue;
+      if (pick < 0) {
+        pick = k;
+        continue;
+      }
+      const best = found[pick]![next[pick]!]!;
+      if (list[at]! < best || (list[at] === best && list[at + 1]! > found[pick]![next[pick]! + 1]!)) pick = k;
+    }
+    if (pick < 0) return merged;
+    const start = found[pick]![next[pick]!]!;
+    const end = found[pick]![next[pick]! + 1]!;
+    next[pick]! += 2;
+    const last = merged[merged.length - 1];
+    if (last && start < last.end) last.end = Math.max(last.end, end);
+    else merged.push({ start, end, detector: names[pick]! });
   }
-  spans.length = last + 1;
-  return spans;
 }
 
 /** Compiles a scanner for `detectors`; each has its own RegExp copies, so scanners share no state. */

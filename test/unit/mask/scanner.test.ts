@@ -9,7 +9,10 @@ import { compileDetectors, DETECTOR_NAMES, findSecretSpans, isMarked, maskText }
 import type { Detector, SecretSpan } from '../../../src/mask/index.js';
 import { SECRETS, rng } from './fixtures.js';
 
-/** The previous findSecretSpans: every detector's pattern (or scanner) over the whole text. */
+/**
+ * The previous findSecretSpans: every detector's pattern (or scanner) over the whole text, going
+ * on after each match (after the kept prefix for a detector's reentrant groups).
+ */
 function referenceSpans(text: string, detectors: readonly Detector[]): SecretSpan[] {
   const spans: SecretSpan[] = [];
   for (const detector of detectors) {
@@ -22,10 +25,8 @@ function referenceSpans(text: string, detectors: readonly Detector[]): SecretSpa
     }
     const pattern = new RegExp(detector.pattern.source, detector.pattern.flags);
     for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
-      if (m[0].length === 0) {
-        pattern.lastIndex++;
-        continue;
-      }
+      const reentrant = detector.reentrantGroups?.some((g) => m[g] !== undefined) === true;
+      pattern.lastIndex = reentrant ? m.index + m[1]!.length : m.index + Math.max(1, m[0].length);
       let secret = m[0];
       let start = m.index;
       if (detector.keepsPrefix) {
