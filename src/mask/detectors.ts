@@ -36,11 +36,12 @@ export interface Detector {
   /** Longest text (prefix + secret + context) one match can span. */
   readonly maxLength: number;
   /**
-   * For `keepsPrefix` detectors: the capture groups whose secret may run over the start of another
-   * match. A quoted value whose "closing" quote really opens the next assignment
-   * (`a="x b=\"secret\"`) holds that assignment's key; after such a match the scan goes on right
+   * For `keepsPrefix` detectors: the capture groups whose secret may hold the start of another
+   * match anywhere in it. A quoted value whose "closing" quote really opens the next assignment
+   * (`a="x b="secret"`) holds that assignment's key; after such a match the scan goes on right
    * after the kept prefix, so the next value is found too and the spans merge. Only quoted values:
-   * at most one value of each quote covers a character, so the rescans stay linear.
+   * at most one value of each quote covers a character, so the rescans stay linear. (Any other
+   * secret is rescanned over its last anchor's reach only; see scanner.ts `scanOnFrom`.)
    */
   readonly reentrantGroups?: readonly number[];
   /** Extra check on a candidate secret (e.g. a JWT header must decode to JSON with `alg`). */

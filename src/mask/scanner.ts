@@ -118,14 +118,18 @@ function collectMatch(detector: Detector, m: RegExpExecArray, into: Found): void
 }
 
 /**
- * Where a detector's scan goes on after match `m`: after it, or for a secret in one of the
- * detector's `reentrantGroups` right after the kept prefix, so a secret inside it is found too.
+ * Where a detector's scan goes on after match `m`. A secret with a kept prefix can end where the
+ * next assignment's key began (`token=password= x`, `a="x b="y"`), so its detector goes on right
+ * after the prefix when the secret was quoted (one of its `reentrantGroups`), and otherwise at the
+ * last anchor's reach of the match, where such a key can start; overlapping finds merge. Other
+ * detectors go on after the match.
  */
 export function scanOnFrom(detector: Detector, m: RegExpExecArray): number {
-  if (detector.reentrantGroups) {
-    for (const g of detector.reentrantGroups) if (m[g] !== undefined) return m.index + Math.max(1, m[1]?.length ?? 0);
-  }
-  return m.index + Math.max(1, m[0].length);
+  const end = m.index + Math.max(1, m[0].length);
+  if (!detector.keepsPrefix) return end;
+  const prefixEnd = m.index + Math.max(1, m[1]?.length ?? 0);
+  if (detector.reentrantGroups?.some((g) => m[g] !== undefined)) return prefixEnd;
+  return Math.max(prefixEnd, end - (detector.anchor?.endsWith?.reach ?? 0));
 }
 
 /** Adds every span a detector without an anchor finds: its trigger, then its scanner or pattern over the whole text. */

@@ -11,7 +11,8 @@ import { SECRETS, rng } from './fixtures.js';
 
 /**
  * The previous findSecretSpans: every detector's pattern (or scanner) over the whole text, going
- * on after each match (after the kept prefix for a detector's reentrant groups).
+ * on after each match (for an assignment: after its key when the value was quoted, else where a
+ * key could start that runs past the value's end).
  */
 function referenceSpans(text: string, detectors: readonly Detector[]): SecretSpan[] {
   const spans: SecretSpan[] = [];
@@ -25,8 +26,10 @@ function referenceSpans(text: string, detectors: readonly Detector[]): SecretSpa
     }
     const pattern = new RegExp(detector.pattern.source, detector.pattern.flags);
     for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
-      const reentrant = detector.reentrantGroups?.some((g) => m[g] !== undefined) === true;
-      pattern.lastIndex = reentrant ? m.index + m[1]!.length : m.index + Math.max(1, m[0].length);
+      const end = m.index + Math.max(1, m[0].length);
+      if (!detector.keepsPrefix) pattern.lastIndex = end;
+      else if (detector.reentrantGroups?.some((g) => m[g] !== undefined)) pattern.lastIndex = m.index + m[1]!.length;
+      else pattern.lastIndex = Math.max(m.index + m[1]!.length, end - (detector.anchor?.endsWith?.reach ?? 0));
       let secret = m[0];
       let start = m.index;
       if (detector.keepsPrefix) {
