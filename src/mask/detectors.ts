@@ -152,12 +152,16 @@ function jwtPending(text: string): number {
   const stop = Math.max(0, text.length - MAX_JWT - 2);
   let runStart = text.length;
   while (runStart > stop && (text.charCodeAt(runStart - 1) === 0x2e || isJwtChar(text.charCodeAt(runStart - 1)))) runStart--;
-  const boundaryBefore = (p: number) => p === 0 || !isJwtChar(text.charCodeAt(p - 1));
   for (let p = runStart; p < text.length - 1; p++) {
-    if (text[p] === 'e' && (text[p + 1] === 'w' || text[p + 1] === 'y') && boundaryBefore(p)) return p;
+    if (text.charCodeAt(p) === 0x65 && (text.charCodeAt(p + 1) === 0x77 || text.charCodeAt(p + 1) === 0x79) && jwtBoundaryBefore(text, p)) return p;
   }
   const last = text.length - 1;
-  return last >= 0 && text[last] === 'e' && boundaryBefore(last) ? last : -1;
+  return last >= 0 && text.charCodeAt(last) === 0x65 && jwtBoundaryBefore(text, last) ? last : -1;
+}
+
+/** Whether a JWT may start at `p`: no token character right before it. */
+function jwtBoundaryBefore(text: string, p: number): boolean {
+  return p === 0 || !isJwtChar(text.charCodeAt(p - 1));
 }
 
 /**

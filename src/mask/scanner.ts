@@ -132,9 +132,11 @@ export function scanOnFrom(detector: Detector, m: RegExpExecArray): number {
   return Math.max(prefixEnd, end - (detector.anchor?.endsWith?.reach ?? 0));
 }
 
-/** Adds every span a detector without an anchor finds: its trigger, then its scanner or pattern over the whole text. */
+/**
+ * Adds every span a detector without an anchor finds: its hand scanner (linear, and quick to find
+ * nothing), or its trigger, then its pattern over the whole text.
+ */
 function collectWhole(text: string, detector: Detector, into: Found): void {
-  if (detector.trigger && !detector.trigger.test(text)) return;
   if (detector.scan) {
     for (const { start, end } of detector.scan(text)) {
       const secret = text.slice(start, end);
@@ -143,6 +145,7 @@ function collectWhole(text: string, detector: Detector, into: Found): void {
     }
     return;
   }
+  if (detector.trigger && !detector.trigger.test(text)) return;
   const pattern = detector.pattern;
   pattern.lastIndex = 0;
   for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
@@ -208,14 +211,15 @@ class AnchoredScan {
    */
   private finishGlobally(at: number): void {
     const text = this.text;
-    this.group.members.forEach((member, k) => {
-      const pattern = member.global;
+    const { members } = this.group;
+    for (let k = 0; k < members.length; k++) {
+      const { global: pattern, detector, index } = members[k]!;
       pattern.lastIndex = Math.max(at, this.matchedTo[k]!);
       for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
-        pattern.lastIndex = scanOnFrom(member.detector, m);
-        collectMatch(member.detector, m, this.found[member.index]!);
+        pattern.lastIndex = scanOnFrom(detector, m);
+        collectMatch(detector, m, this.found[index]!);
       }
-    });
+    }
   }
 
   /** Where the next anchor may be worth trying: no member tries one inside its last match. */

@@ -51,6 +51,18 @@ function markerBytes(detector: string): Buffer {
   return bytes;
 }
 
+/**
+ * Copies `text[start, end)` into `out` at `written`, returning the new end: from `addedBytes`
+ * (the bytes of the text from `heldEnd` on) where it can, encoding held text where it must.
+ */
+function copyText(out: Buffer, written: number, text: string, start: number, end: number, heldEnd: number, addedBytes: Buffer | undefined): number {
+  if (start >= end) return written;
+  if (addedBytes && start >= heldEnd) return written + addedBytes.copy(out, written, start - heldEnd, end - heldEnd);
+  const split = addedBytes ? Math.min(end, heldEnd) : end;
+  written += out.write(text.slice(start, split), written, 'latin1');
+  return split < end ? written + addedBytes!.copy(out, written, 0, end - heldEnd) : written;
+}
+
 class TextStreamMasker implements ChunkMasker {
   maskedCount = 0;
   private context = '';
@@ -109,30 +121,16 @@ class TextStreamMasker implements ChunkMasker {
    */
   private assemble(text: string, spans: readonly SecretSpan[], from: number, to: number, heldEnd: number, addedBytes: Buffer | undefined): Buffer {
     let size = to - from;
-    const markers = spans.map((span) => {
-      const marker = markerBytes(span.detector);
-      size += marker.length - (span.end - Math.max(span.start, from));
-      return marker;
-    });
+    for (const span of spans) size += markerBytes(span.detector).length - (span.end - Math.max(span.start, from));
     const out = Buffer.allocUnsafe(size);
     let written = 0;
-    const copy = (start: number, end: number): void => {
-      if (start >= end) return;
-      if (addedBytes && start >= heldEnd) {
-        written += addedBytes.copy(out, written, start - heldEnd, end - heldEnd);
-        return;
-      }
-      const split = addedBytes ? Math.min(end, heldEnd) : end;
-      written += out.write(text.slice(start, split), written, 'latin1');
-      if (split < end) written += addedBytes!.copy(out, written, 0, end - heldEnd);
-    };
     let at = from;
-    spans.forEach((span, i) => {
-      copy(at, Math.max(span.start, from));
-      written += markers[i]!.copy(out, written);
+    for (const span of spans) {
+      written = copyText(out, written, text, at, Math.max(span.start, from), heldEnd, addedBytes);
+      written += markerBytes(span.detector).copy(out, written);
       at = span.end;
-    });
-    copy(at, to);
+    }
+    copyText(out, written, text, at, to, heldEnd, addedBytes);
     return out;
   }
 
