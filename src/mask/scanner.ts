@@ -132,11 +132,9 @@ export function scanOnFrom(detector: Detector, m: RegExpExecArray): number {
   return Math.max(prefixEnd, end - (detector.anchor?.endsWith?.reach ?? 0));
 }
 
-/**
- * Adds every span a detector without an anchor finds: its hand scanner (linear, and quick to find
- * nothing), or its trigger, then its pattern over the whole text.
- */
+/** Adds every span a detector without an anchor finds: its trigger, then its hand scanner or its pattern over the whole text. */
 function collectWhole(text: string, detector: Detector, into: Found): void {
+  if (detector.trigger && !detector.trigger.test(text)) return;
   if (detector.scan) {
     for (const { start, end } of detector.scan(text)) {
       const secret = text.slice(start, end);
@@ -145,7 +143,6 @@ function collectWhole(text: string, detector: Detector, into: Found): void {
     }
     return;
   }
-  if (detector.trigger && !detector.trigger.test(text)) return;
   const pattern = detector.pattern;
   pattern.lastIndex = 0;
   for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
