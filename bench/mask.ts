@@ -280,6 +280,8 @@ const ADVERSARIAL: Array<[string, () => string]> = [
   ['PEM headers with base64 runs', () => '-----BEGIN PRIVATE KEY-----AAAA\n'],
   ['PEM headers, bogus END lines', () => '-----BEGIN PRIVATE KEY-----x-----END X-----'],
   ['PEM BEGIN prefixes', () => '-----BEGIN '],
+  ['dashes', () => '-'],
+  ['dash runs', () => '------ -----BEGI '],
   ['JWT look-alikes', () => 'eyJhbGciOiJIUzI1NiJ9.'],
   ['JWT header without dots', () => `ey${'A'.repeat(3000)} `],
   ['JWT starts after dots', () => '.ey'],
