@@ -170,7 +170,9 @@ function jwtBoundaryBefore(text: string, p: number): boolean {
  */
 function pemPending(text: string): number {
   let begin = -1;
-  for (let at = text.indexOf('-----BEGIN', Math.max(0, text.length - MAX_PEM_MATCH)); at >= 0; at = text.indexOf('-----BEGIN', at + 1)) begin = at;
+  // A regex finds the dashes several times quicker than indexOf in text full of single dashes.
+  PEM_BEGIN.lastIndex = Math.max(0, text.length - MAX_PEM_MATCH);
+  for (let m = PEM_BEGIN.exec(text); m !== null; m = PEM_BEGIN.exec(text)) begin = m.index;
   if (begin >= 0) {
     const rest = text.slice(begin);
     if (/^-----BEGIN [A-Z0-9 ]{0,40}$/.test(rest)) return begin;
@@ -180,6 +182,8 @@ function pemPending(text: string): number {
   return dashes ? text.length - dashes[0].length : -1;
 }
 
+/** Used by one synchronous call at a time, so sharing its `lastIndex` is safe. */
+const PEM_BEGIN = /-----BEGIN/g;
 const PEM_HEADER = /^-----BEGIN [A-Z0-9 ]{0,32}PRIVATE KEY(?: BLOCK)?-----/;
 const PEM_END = /-----END [A-Z0-9 ]{0,32}PRIVATE KEY(?: BLOCK)?-----/;
 const PEM_LABEL = /^[A-Z0-9 ]{0,32}PRIVATE KEY(?: BLOCK)?$/;
