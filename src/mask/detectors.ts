@@ -44,6 +44,17 @@ export interface Detector {
    * secret is rescanned over its last anchor's reach only; see scanner.ts `scanOnFrom`.)
    */
   readonly reentrantGroups?: readonly number[];
+  /**
+   * For `keepsPrefix` detectors: an exact equivalent of running `pattern` sticky at `at` that
+   * builds no match array (a text of secret after secret makes millions). Fills `match` and
+   * returns true where the pattern matches there, false where it does not.
+   */
+  readonly matchAt?: (text: string, at: number, match: PrefixedMatch) => boolean;
+  /**
+   * With `matchAt`: the first match that starts at `from` or later, as a global scan of `pattern`
+   * from `from` would find it, likewise without match arrays; false when there is none.
+   */
+  readonly matchNext?: (text: string, from: number, match: PrefixedMatch) => boolean;
   /** Extra check on a candidate secret (e.g. a JWT header must decode to JSON with `alg`). */
   readonly validate?: (secret: string) => boolean;
   /**
@@ -69,6 +80,18 @@ export interface DetectorAnchor {
    * looks for them first and for anchors only within reach before each.
    */
   readonly endsWith?: { readonly chars: string; readonly reach: number };
+}
+
+/** Where one match of a `keepsPrefix` detector lies (see `Detector.matchAt`). */
+export interface PrefixedMatch {
+  /** End of the kept prefix (the key and separator). */
+  prefixEnd: number;
+  secretStart: number;
+  secretEnd: number;
+  /** End of the whole match (after a closing quote). */
+  end: number;
+  /** Whether the secret was in one of the detector's `reentrantGroups`. */
+  reentrant: boolean;
 }
 
 /** One masked region of a text: `[start, end)` and the detector that found it. */
@@ -306,6 +329,70 @@ const SEPARATOR = /[:=]/;
 const UNQUOTED_VALUE_START = String.raw`[^ \t\r\n"'\\&;,<>{}\[\]]`;
 const UNQUOTED_VALUE = String.raw`[^ \t\r\n"'&;,<>{}\[\]]`;
 
+/**
+ * The password-assignment pattern in parts, sticky: the key and separator, then the value whose
+ * first character decides which of the pattern's alternatives can match (`\"`, `"`, `'`, or
+ * none). Backtracking into the key cannot help the pattern either: giving back blanks leaves the
+ * value starting on a blank, which no alternative takes.
+ */
+const ASSIGNMENT_PREFIX = new RegExp(`${ASSIGNMENT_KEY}${ASSIGNMENT_SEPARATOR}`, 'iy');
+const ASSIGNMENT_PREFIX_ANYWHERE = new RegExp(ASSIGNMENT_PREFIX.source, 'ig');
+const ESCAPED_QUOTED_VALUE = new RegExp(String.raw`(?:[^"\\\r\n]|\\[^"\r\n]){1,${MAX_ASSIGNED_VALUE}}\\"`, 'y');
+const QUOTED_VALUE = new RegExp(String.raw`(?:[^"\\\r\n]|\\.){1,${MAX_ASSIGNED_VALUE}}"`, 'y');
+const SINGLE_QUOTED_VALUE = new RegExp(String.raw`[^'\r\n]{1,${MAX_ASSIGNED_VALUE}}'`, 'y');
+const UNQUOTED_ASSIGNED_VALUE = new RegExp(`${UNQUOTED_VALUE_START}${UNQUOTED_VALUE}{0,${MAX_ASSIGNED_VALUE - 1}}`, 'y');
+
+/** `value` sticky at `from`: the end of its match, or -1. */
+function stickyEnd(value: RegExp, text: string, from: number): number {
+  value.lastIndex = from;
+  return value.test(text) ? value.lastIndex : -1;
+}
+
+/** The password-assignment pattern at `at`, without a match array (see `Detector.matchAt`). */
+function assignmentAt(text: string, at: number, match: PrefixedMatch): boolean {
+  const prefixEnd = stickyEnd(ASSIGNMENT_PREFIX, text, at);
+  return prefixEnd >= 0 && assignedValue(text, prefixEnd, match);
+}
+
+/**
+ * The next password assignment from `from` on (see `Detector.matchNext`): key and separator by a
+ * global search, then the value. Where no value follows, every key that starts before the
+ * separator shares it and fails alike, so the search goes on after it.
+ */
+function nextAssignment(text: string, from: number, match: PrefixedMatch): boolean {
+  ASSIGNMENT_PREFIX_ANYWHERE.lastIndex = from;
+  while (ASSIGNMENT_PREFIX_ANYWHERE.test(text)) {
+    if (assignedValue(text, ASSIGNMENT_PREFIX_ANYWHERE.lastIndex, match)) return true;
+  }
+  return false;
+}
+
+/** The value after a key and separator ending at `prefixEnd`, as the pattern's alternatives take it. */
+function assignedValue(text: string, prefixEnd: number, match: PrefixedMatch): boolean {
+  const first = text.charCodeAt(prefixEnd);
+  let open = 0;
+  let close = 0;
+  let end: number;
+  if (first === 0x5c) {
+    if (text.charCodeAt(prefixEnd + 1) !== 0x22) return false;
+    [open, close] = [2, 2];
+    end = stickyEnd(ESCAPED_QUOTED_VALUE, text, prefixEnd + 2);
+  } else if (first === 0x22) {
+    [open, close] = [1, 1];
+    end = stickyEnd(QUOTED_VALUE, text, prefixEnd + 1);
+  } else if (first === 0x27) {
+    [open, close] = [1, 1];
+    end = stickyEnd(SINGLE_QUOTED_VALUE, text, prefixEnd + 1);
+  } else end = stickyEnd(UNQUOTED_ASSIGNED_VALUE, text, prefixEnd);
+  if (end < 0) return false;
+  match.prefixEnd = prefixEnd;
+  match.secretStart = prefixEnd + open;
+  match.secretEnd = end - close;
+  match.end = end;
+  match.reentrant = open > 0;
+  return true;
+}
+
 const AWS_KEY_ID_LITERALS = ['AKIA', 'ASIA', 'ABIA', 'ACCA'];
 const AWS_SECRET_KEY = String.raw`secret[_.-]?(?:access)?[_.-]?key`;
 const GITHUB_LITERALS = ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'];
@@ -385,6 +472,8 @@ const BUILTIN: Record<string, () => Detector> = {
     ),
     keepsPrefix: true,
     reentrantGroups: [2, 3, 4],
+    matchAt: assignmentAt,
+    matchNext: nextAssignment,
     // The key with its separator: a bare word (a `secretKeyRef`, a `/var/run/secrets` path) is no assignment.
     trigger: new RegExp(`${ASSIGNMENT_KEY}${ASSIGNMENT_SEPARATOR}`, 'i'),
     anchor: { at: new RegExp(`${ASSIGNMENT_KEY}${ASSIGNMENT_ANCHOR_SEPARATOR}`, 'i'), endsWith: { chars: ':=', reach: ASSIGNMENT_ANCHOR_REACH } },

@@ -18,8 +18,8 @@
  * Detectors without an anchor (policy `/regex/` entries) and hand scanners (PEM) run over the
  * whole text as before, behind their trigger.
  */
-import type { Detector, SecretSpan } from './detectors.js';
-import { isMarked } from './marker.js';
+import type { Detector, PrefixedMatch, SecretSpan } from './detectors.js';
+import { isMarked, MARKER_PREFIX } from './marker.js';
 
 /** Finds secret spans in texts, for one fixed list of detectors. */
 export interface SecretScanner {
@@ -117,6 +117,25 @@ function collectMatch(detector: Detector, m: RegExpExecArray, into: Found): void
   into.push(start, start + secret.length);
 }
 
+/** One reusable record for `Detector.matchAt`: scans run one at a time. */
+const prefixed: PrefixedMatch = { prefixEnd: 0, secretStart: 0, secretEnd: 0, end: 0, reentrant: false };
+
+/**
+ * Tries `detector.matchAt` at `at`: adds the secret it finds and returns where the detector's scan
+ * goes on (as {@link scanOnFrom}), or -1 where there is no match.
+ */
+function tryMatchAt(detector: Detector, text: string, at: number, into: Found): number {
+  return detector.matchAt!(text, at, prefixed) ? collectPrefixed(detector, text, into) : -1;
+}
+
+/** Adds the secret of the match in `prefixed`; returns where the detector's scan goes on. */
+function collectPrefixed(detector: Detector, text: string, into: Found): number {
+  const { prefixEnd, secretStart, secretEnd, end, reentrant } = prefixed;
+  if (secretEnd > secretStart && !text.startsWith(MARKER_PREFIX, secretStart) && (!detector.validate || detector.validate(text.slice(secretStart, secretEnd)))) into.push(secretStart, secretEnd);
+  if (reentrant) return prefixEnd;
+  return Math.max(prefixEnd, end - (detector.anchor?.endsWith?.reach ?? 0));
+}
+
 /**
  * Where a detector's scan goes on after match `m`. A secret with a kept prefix can end where the
  * next assignment's key began (`token=password= x`, `a="x b="y"`), so its detector goes on right
@@ -193,6 +212,11 @@ class AnchoredScan {
         member.anchor.lastIndex = at;
         if (!member.anchor.test(text)) continue;
       }
+      if (member.detector.matchAt) {
+        const on = tryMatchAt(member.detector, text, at, this.found[member.index]!);
+        if (on >= 0) this.matchedTo[k] = on;
+        continue;
+      }
       member.sticky.lastIndex = at;
       const m = member.sticky.exec(text);
       if (m === null) continue;
@@ -211,6 +235,10 @@ class AnchoredScan {
     const { members } = this.group;
     for (let k = 0; k < members.length; k++) {
       const { global: pattern, detector, index } = members[k]!;
+      if (detector.matchNext) {
+        for (let from = Math.max(at, this.matchedTo[k]!); detector.matchNext(text, from, prefixed); ) from = collectPrefixed(detector, text, this.found[index]!);
+        continue;
+      }
       pattern.lastIndex = Math.max(at, this.matchedTo[k]!);
       for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
         pattern.lastIndex = scanOnFrom(detector, m);

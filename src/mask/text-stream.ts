@@ -42,12 +42,16 @@ const EMPTY = new Uint8Array(0);
 /** Markers as bytes, by detector name. */
 const markerBuffers = new Map<string, Buffer>();
 
+let lastMarker: { detector: string; bytes: Buffer } | undefined;
+
 function markerBytes(detector: string): Buffer {
+  if (lastMarker?.detector === detector) return lastMarker.bytes;
   let bytes = markerBuffers.get(detector);
   if (bytes === undefined) {
     bytes = Buffer.from(detectorMarker(detector), 'latin1');
     if (markerBuffers.size < 1024) markerBuffers.set(detector, bytes);
   }
+  lastMarker = { detector, bytes };
   return bytes;
 }
 
@@ -57,10 +61,20 @@ function markerBytes(detector: string): Buffer {
  */
 function copyText(out: Buffer, written: number, text: string, start: number, end: number, heldEnd: number, addedBytes: Buffer | undefined): number {
   if (start >= end) return written;
-  if (addedBytes && start >= heldEnd) return written + addedBytes.copy(out, written, start - heldEnd, end - heldEnd);
+  if (addedBytes && start >= heldEnd) return copyBytes(addedBytes, start - heldEnd, end - heldEnd, out, written);
   const split = addedBytes ? Math.min(end, heldEnd) : end;
   written += out.write(text.slice(start, split), written, 'latin1');
-  return split < end ? written + addedBytes!.copy(out, written, 0, end - heldEnd) : written;
+  return split < end ? copyBytes(addedBytes!, 0, end - heldEnd, out, written) : written;
+}
+
+/** Below this many bytes a loop copies faster than a call into Buffer#copy. */
+const SHORT_COPY = 64;
+
+/** Copies `from[start, end)` into `out` at `written`; returns the new end. */
+function copyBytes(from: Uint8Array, start: number, end: number, out: Buffer, written: number): number {
+  if (end - start >= SHORT_COPY) return written + Buffer.prototype.copy.call(from, out, written, start, end);
+  for (let i = start; i < end; i++) out[written++] = from[i]!;
+  return written;
 }
 
 class TextStreamMasker implements ChunkMasker {
@@ -127,7 +141,8 @@ class TextStreamMasker implements ChunkMasker {
     let at = from;
     for (const span of spans) {
       written = copyText(out, written, text, at, Math.max(span.start, from), heldEnd, addedBytes);
-      written += markerBytes(span.detector).copy(out, written);
+      const marker = markerBytes(span.detector);
+      written = copyBytes(marker, 0, marker.length, out, written);
       at = span.end;
     }
     copyText(out, written, text, at, to, heldEnd, addedBytes);

@@ -98,9 +98,11 @@ describe('anchored scanner', () => {
     ['AWS prefixes', ' AKIA'],
     ['assignment keys without values', 'password= ;'],
     ['keys with separators far apart', `token${'_'.repeat(45)}=`],
-  ])('finds the same spans in text dense with anchors that come to nothing: %s', (_what, unit) => {
+    ['a key right after an empty value', 'password=;token=ab '],
+    ['quoted values back to back', "password='"],
+  ])('finds the same spans in text dense with anchors: %s', (_what, unit) => {
     const text = `${unit.repeat(3000)} password=${SECRETS.dbPassword} ${unit.repeat(3000)} ${SECRETS.githubToken} ${SECRETS.saToken}`;
     expect(findSecretSpans(text, all)).toEqual(referenceSpans(text, all));
-    expect(maskText(text, all).count).toBe(3);
+    expect(maskText(text, all).count).toBeGreaterThanOrEqual(3);
   });
 });
