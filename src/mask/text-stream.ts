@@ -114,9 +114,14 @@ class TextStreamMasker implements ChunkMasker {
     const contextEnd = this.context.length;
     const heldEnd = contextEnd + this.held.length;
     const text = this.context + this.held + added;
+    let boundary = final ? text.length : this.holdFrom(text, contextEnd);
+    if (boundary === contextEnd) {
+      // Everything new may still belong to an unfinished secret: nothing to release, nothing to scan yet.
+      this.held = text.slice(contextEnd);
+      return EMPTY;
+    }
     const spans = findSecretSpans(text, this.detectors);
     widenToCharacters(text, spans);
-    let boundary = final ? text.length : this.holdFrom(text, contextEnd);
     for (const span of spans) if (span.start < boundary && span.end > boundary) boundary = span.end;
     let first = 0;
     while (first < spans.length && spans[first]!.end <= contextEnd) first++;
