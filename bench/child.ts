@@ -16,6 +16,8 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 /** A running child and what it announced. */
 export interface Child<T> {
   ready: T;
+  /** Its process id, for CPU accounting (bench/cpu.ts). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -103,7 +105,7 @@ export async function startChild<T>(command: string, args: readonly string[], op
     await stop();
     throw new Error(`${options.name} did not start: ${stderr.trim().slice(0, 2000) || 'no output'}`);
   }
-  return { ready: announced, stop };
+  return { ready: announced, pid: child.pid, stop };
 }
 
 /** Runs a bench entry file in its own Node process; it announces itself with one JSON line (see `announceReady`). */

@@ -41,14 +41,14 @@ export async function startProcessCluster(): Promise<ProcessCluster> {
     const startBroker = async (name: string, args: string[]): Promise<Endpoint> => {
       const broker = await startNodeChild<BrokerProcessInfo>('broker-process.ts', args, { name, env: brokerEnv });
       closers.push(broker.stop);
-      return { name, url: broker.ready.url, ca: broker.ready.ca, token: broker.ready.sessionToken, kubeconfig: broker.ready.kubeconfig };
+      return { name, url: broker.ready.url, ca: broker.ready.ca, token: broker.ready.sessionToken, kubeconfig: broker.ready.kubeconfig, ...(broker.pid ? { pid: broker.pid } : {}) };
     };
     const startGateway = async (): Promise<Endpoint> => {
       const server = await startNodeChild<GatewayProcessInfo>('gateway-process.ts', [], { name: 'kgate server', env: { ...process.env, BENCH_SIM_WORLD: JSON.stringify(policyWorld) } });
       closers.push(server.stop);
       const reached = await reachGateway({ server: server.ready.url, cluster: server.ready.cluster, ca, caFile, env });
       closers.push(reached.close);
-      return reached.endpoint;
+      return { ...reached.endpoint, ...(server.pid ? { pid: server.pid } : {}) };
     };
     const startProxy = async (): Promise<Endpoint> => {
       const proxy = await startKubectlProxy(kubeconfig);
@@ -61,7 +61,7 @@ export async function startProcessCluster(): Promise<ProcessCluster> {
     if (failed) throw failed.reason;
     const [broker, spooled, gateway, proxy] = started.map((result) => (result as PromiseFulfilledResult<Endpoint>).value) as [Endpoint, Endpoint, Endpoint, Endpoint];
     return {
-      direct: { name: 'direct to the sim', url: apiServer, ca, token: adminToken, kubeconfig },
+      direct: { name: 'direct to the sim', url: apiServer, ca, token: adminToken, kubeconfig, ...(sim.pid ? { pid: sim.pid } : {}) },
       broker,
       spooled,
       gateway,

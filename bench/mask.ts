@@ -7,6 +7,7 @@
  *
  * Run: node --import tsx bench/mask.ts   (add --expose-gc for steadier memory baselines)
  */
+import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { defaultMasking } from '../src/policy/schema/index.js';
 import { createListStreamMasker, createMasker, createTextStreamMasker, createWatchStreamMasker, maskJsonBody, maskText } from '../src/mask/index.js';
@@ -251,52 +252,97 @@ export function formatMaskBench(rows: readonly Measurement[]): string {
 }
 
 const ADVERSARIAL_TARGET_MBPS = 50;
+const ADVERSARIAL_MB = 3;
+/** Each input is masked this many times, whole and streamed; the best run counts, as background load only slows runs down. */
+const ADVERSARIAL_RUNS = 3;
 
-/** Inputs built to make backtracking detectors slow (issue 11, item 9): each about 3 MB. */
-const ADVERSARIAL: Array<[string, string]> = [
-  ['PEM headers, no body', '-----BEGIN PRIVATE KEY-----.'],
-  ['PEM headers with base64 runs', '-----BEGIN PRIVATE KEY-----AAAA\n'],
-  ['PEM headers, bogus END lines', '-----BEGIN PRIVATE KEY-----x-----END X-----'],
-  ['JWT look-alikes', 'eyJhbGciOiJIUzI1NiJ9.'],
-  ['JWT header without dots', `ey${'A'.repeat(3000)} `],
-  ['password assignments, escapes', 'password="\\a\\a\\a\\a'],
-  ['password assignments, chained', 'password=password='],
-  ['token words', 'token token= '],
-  ['one long run', 'A'],
-  ['GitHub prefixes', 'ghp_'],
+/** Random base64 in lines of `width` characters (no line breaks for 0): dense, high-entropy text. */
+function randomBase64(bytes: number, width: number): string {
+  const text = randomBytes(Math.ceil((bytes * 3) / 4)).toString('base64');
+  if (width === 0) return text.slice(0, bytes);
+  let lines = '';
+  for (let i = 0; lines.length < bytes; i += width) lines += `${text.slice(i, i + width)}\n`;
+  return lines.slice(0, bytes);
+}
+
+/** Ordinary output, measured in the same run as the adversarial inputs, for comparison. */
+const BASELINE: Array<[string, () => string]> = [
+  ['pod log lines', () => Buffer.concat([...logChunks(ADVERSARIAL_MB * MB)]).toString('latin1')],
+  ['random base64, 76-column lines', () => randomBase64(ADVERSARIAL_MB * MB, 76)],
+];
+
+/**
+ * Inputs built to make detectors slow (issue 11, item 9): backtracking patterns, look-aheads that
+ * rescan, and anchors that come to nothing or match back to back. Each is repeated to 3 MB.
+ */
+const ADVERSARIAL: Array<[string, () => string]> = [
+  ['PEM headers, no body', () => '-----BEGIN PRIVATE KEY-----.'],
+  ['PEM headers with base64 runs', () => '-----BEGIN PRIVATE KEY-----AAAA\n'],
+  ['PEM headers, bogus END lines', () => '-----BEGIN PRIVATE KEY-----x-----END X-----'],
+  ['PEM BEGIN prefixes', () => '-----BEGIN '],
+  ['dashes', () => '-'],
+  ['dash runs', () => '------ -----BEGI '],
+  ['JWT look-alikes', () => 'eyJhbGciOiJIUzI1NiJ9.'],
+  ['JWT header without dots', () => `ey${'A'.repeat(3000)} `],
+  ['JWT starts after dots', () => '.ey'],
+  ['password= repeated', () => 'password='],
+  ['password assignments, escapes', () => 'password="\\a\\a\\a\\a'],
+  ['password assignments, chained', () => 'password=password='],
+  ['unclosed quoted values', () => `password="${'x'.repeat(1100)}\n`],
+  ['quotes back to back', () => "password='"],
+  ['token words', () => 'token token= '],
+  ['keys far from separators', () => `token${'_'.repeat(45)}=`],
+  ['one long run', () => 'A'],
+  ['1 MB runs of base64', () => `${randomBase64(MB, 0)} `],
+  ['one long line of words', () => 'GET /api/v1/items 200 user=alice '],
+  ['GitHub prefixes', () => 'ghp_'],
+  ['AWS key prefixes', () => ' AKIA'],
 ];
 
 interface AdversarialRow {
   name: string;
+  baseline: boolean;
   textMbps: number;
   streamMbps: number;
 }
 
-/** MB/s of `maskText` over each adversarial input, and of the text-stream masker in CHUNK pieces. */
-export function runAdversarialBench(sizeMb = 3): AdversarialRow[] {
+/** Seconds `run` takes, best of {@link ADVERSARIAL_RUNS}. */
+function bestSeconds(run: () => void): number {
+  let best = Infinity;
+  for (let i = 0; i < ADVERSARIAL_RUNS; i++) {
+    const start = process.hrtime.bigint();
+    run();
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  return best;
+}
+
+/** MB/s of `maskText` over each input, and of the text-stream masker in CHUNK pieces; the baselines first. */
+export function runAdversarialBench(sizeMb = ADVERSARIAL_MB): AdversarialRow[] {
   const detectors = createMasker(defaultMasking()).detectors;
-  return ADVERSARIAL.map(([name, unit]) => {
-    const text = unit.repeat(Math.ceil((sizeMb * MB) / unit.length));
+  const inputs = [...BASELINE.map(([name, make]) => ({ name, baseline: true, text: make() })), ...ADVERSARIAL.map(([name, make]) => ({ name, baseline: false, text: make() }))];
+  return inputs.map(({ name, baseline, text: unit }) => {
+    const text = baseline ? unit : unit.repeat(Math.ceil((sizeMb * MB) / unit.length)).slice(0, sizeMb * MB);
     const bytes = Buffer.from(text, 'latin1');
-    let start = process.hrtime.bigint();
-    maskText(text, detectors);
-    const textSeconds = Number(process.hrtime.bigint() - start) / 1e9;
-    const stream = createTextStreamMasker(detectors);
-    start = process.hrtime.bigint();
-    for (let i = 0; i < bytes.length; i += CHUNK) stream.write(bytes.subarray(i, i + CHUNK));
-    stream.end();
-    const streamSeconds = Number(process.hrtime.bigint() - start) / 1e9;
-    return { name, textMbps: bytes.length / MB / textSeconds, streamMbps: bytes.length / MB / streamSeconds };
+    const textSeconds = bestSeconds(() => maskText(text, detectors));
+    const streamSeconds = bestSeconds(() => {
+      const stream = createTextStreamMasker(detectors);
+      for (let i = 0; i < bytes.length; i += CHUNK) stream.write(bytes.subarray(i, i + CHUNK));
+      stream.end();
+    });
+    return { name, baseline, textMbps: bytes.length / MB / textSeconds, streamMbps: bytes.length / MB / streamSeconds };
   });
 }
 
-/** The adversarial table: both paths against the linear-time target. */
+/** The adversarial table: both paths against the linear-time target, under the baselines measured in the same run. */
 export function formatAdversarialBench(rows: readonly AdversarialRow[]): string {
-  const lines = [`${'adversarial text (3 MB)'.padEnd(32)} ${'maskText MB/s'.padStart(14)} ${'stream MB/s'.padStart(12)} ${'target'.padStart(7)}`];
+  const lines = [`${`input (${ADVERSARIAL_MB} MB)`.padEnd(32)} ${'maskText MB/s'.padStart(14)} ${'stream MB/s'.padStart(12)} ${'target'.padStart(7)}`];
   for (const r of rows) {
-    const verdict = Math.min(r.textMbps, r.streamMbps) >= ADVERSARIAL_TARGET_MBPS ? 'ok' : 'BELOW';
-    lines.push(`${r.name.padEnd(32)} ${r.textMbps.toFixed(1).padStart(14)} ${r.streamMbps.toFixed(1).padStart(12)} ${`≥${ADVERSARIAL_TARGET_MBPS}`.padStart(7)}  ${verdict}`);
+    const verdict = r.baseline ? 'baseline' : Math.min(r.textMbps, r.streamMbps) >= ADVERSARIAL_TARGET_MBPS ? 'ok' : 'BELOW';
+    const target = r.baseline ? '' : `≥${ADVERSARIAL_TARGET_MBPS}`;
+    lines.push(`${r.name.padEnd(32)} ${r.textMbps.toFixed(1).padStart(14)} ${r.streamMbps.toFixed(1).padStart(12)} ${target.padStart(7)}  ${verdict}`);
   }
+  lines.push('', `Best of ${ADVERSARIAL_RUNS} runs each; the stream is written in ${CHUNK / 1024} KiB chunks, as the exec relay batches output.`);
   return lines.join('\n');
 }
 

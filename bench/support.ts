@@ -23,6 +23,8 @@ export interface Endpoint {
   token?: string;
   /** A kubeconfig that reaches the cluster through this endpoint. */
   kubeconfig: string;
+  /** The server process answering here, when it runs on its own (CPU accounting). */
+  pid?: number;
 }
 
 /** The sim and a broker in front of it, sharing this process, and what the broker audited. */

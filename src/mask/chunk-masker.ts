@@ -8,7 +8,9 @@ import type { TransformCallback } from 'node:stream';
 /** An incremental masker: feed chunks in, get masked bytes out, then end. */
 export interface ChunkMasker {
   /**
-   * Masks the next chunk; returns what can be released now (possibly empty).
+   * Masks the next chunk; returns what can be released now (possibly empty). The result may be a
+   * view of `chunk` (where nothing in it needed masking), so a caller must not change a chunk it
+   * has written.
    * @throws MaskError for input that cannot be masked; the masker is unusable afterwards.
    */
   write(chunk: Uint8Array): Uint8Array;

@@ -9,7 +9,9 @@
  * otherwise count as a space.
  */
 import { MaskError } from './errors.js';
-import { isMarked, maskMarker } from './marker.js';
+import { maskMarker } from './marker.js';
+import { compileScanner } from './scanner.js';
+import type { SecretScanner } from './scanner.js';
 
 /** A compiled secret detector. */
 export interface Detector {
@@ -29,8 +31,30 @@ export interface Detector {
   readonly keepsPrefix: boolean;
   /** Cheap pre-check: when it does not match, `pattern` cannot either. */
   readonly trigger?: RegExp;
+  /** Where matches can begin, so a scan tries `pattern` only there (src/mask/scanner.ts). */
+  readonly anchor?: DetectorAnchor;
   /** Longest text (prefix + secret + context) one match can span. */
   readonly maxLength: number;
+  /**
+   * For `keepsPrefix` detectors: the capture groups whose secret may hold the start of another
+   * match anywhere in it. A quoted value whose "closing" quote really opens the next assignment
+   * (`a="x b="secret"`) holds that assignment's key; after such a match the scan goes on right
+   * after the kept prefix, so the next value is found too and the spans merge. Only quoted values:
+   * at most one value of each quote covers a character, so the rescans stay linear. (Any other
+   * secret is rescanned over its last anchor's reach only; see scanner.ts `scanOnFrom`.)
+   */
+  readonly reentrantGroups?: readonly number[];
+  /**
+   * For `keepsPrefix` detectors: an exact equivalent of running `pattern` sticky at `at` that
+   * builds no match array (a text of secret after secret makes millions). Fills `match` and
+   * returns true where the pattern matches there, false where it does not.
+   */
+  readonly matchAt?: (text: string, at: number, match: PrefixedMatch) => boolean;
+  /**
+   * With `matchAt`: the first match that starts at `from` or later, as a global scan of `pattern`
+   * from `from` would find it, likewise without match arrays; false when there is none.
+   */
+  readonly matchNext?: (text: string, from: number, match: PrefixedMatch) => boolean;
   /** Extra check on a candidate secret (e.g. a JWT header must decode to JSON with `alg`). */
   readonly validate?: (secret: string) => boolean;
   /**
@@ -38,6 +62,36 @@ export interface Detector {
    * -1. Text before that index can be released by a streaming masker.
    */
   readonly pendingStart: (text: string) => number;
+}
+
+/**
+ * Where a detector's matches can begin. A scanner looks for anchors of every detector at once and
+ * runs a detector's `pattern` only at its anchors, sticky, instead of at every position.
+ */
+export interface DetectorAnchor {
+  /**
+   * Matches (sticky) at every position a match of `pattern` can start, and at as few others as
+   * it cheaply can. Non-global; may ignore case.
+   */
+  readonly at: RegExp;
+  /**
+   * Every match of `at` holds exactly one of these characters, as its last, at most `reach`
+   * characters after its start (the `:` or `=` of an assignment). Where they are rare, a scan
+   * looks for them first and for anchors only within reach before each.
+   */
+  readonly endsWith?: { readonly chars: string; readonly reach: number };
+}
+
+/** Where one match of a `keepsPrefix` detector lies (see `Detector.matchAt`). */
+export interface PrefixedMatch {
+  /** End of the kept prefix (the key and separator). */
+  prefixEnd: number;
+  secretStart: number;
+  secretEnd: number;
+  /** End of the whole match (after a closing quote). */
+  end: number;
+  /** Whether the secret was in one of the detector's `reentrantGroups`. */
+  reentrant: boolean;
 }
 
 /** One masked region of a text: `[start, end)` and the detector that found it. */
@@ -55,6 +109,8 @@ export interface MaskedText {
 
 /** Caps that bound every built-in match, so streaming windows stay bounded. */
 const MAX_PEM_BODY = 16 * 1024;
+/** BEGIN line, body and the END line's start: the most text one private key block spans. */
+const MAX_PEM_MATCH = MAX_PEM_BODY + 128;
 const MAX_JWT_HEADER = 2048;
 const MAX_JWT_PAYLOAD = 12 * 1024;
 const MAX_JWT_SIGNATURE = 2048;
@@ -87,12 +143,15 @@ function tokenPending(literals: readonly string[], body: string, maxBody: number
 /**
  * Scans only the tail a pending match could occupy (`tail`: the detector's longest match, plus
  * one character for a look-behind), so the cost per call is bounded by the match, not the window:
- * a `$`-anchored pattern is tried at every start in the tail.
+ * a `$`-anchored pattern is tried at every start in the tail. `requires`, when given, is a cheap
+ * test every pending match passes (an assignment's `:` or `=`): most tails fail it at once.
  */
-function regexPending(partial: RegExp, tail: number): (text: string) => number {
+function regexPending(partial: RegExp, tail: number, requires?: RegExp): (text: string) => number {
   return (text) => {
     const from = Math.max(0, text.length - tail);
-    const m = partial.exec(from === 0 ? text : text.slice(from));
+    const rest = from === 0 ? text : text.slice(from);
+    if (requires && !requires.test(rest)) return -1;
+    const m = partial.exec(rest);
     if (!m) return -1;
     return from + m.index + (m[1]?.length ?? 0);
   };
@@ -116,17 +175,27 @@ function jwtPending(text: string): number {
   const stop = Math.max(0, text.length - MAX_JWT - 2);
   let runStart = text.length;
   while (runStart > stop && (text.charCodeAt(runStart - 1) === 0x2e || isJwtChar(text.charCodeAt(runStart - 1)))) runStart--;
-  const boundaryBefore = (p: number) => p === 0 || !isJwtChar(text.charCodeAt(p - 1));
   for (let p = runStart; p < text.length - 1; p++) {
-    if (text[p] === 'e' && (text[p + 1] === 'w' || text[p + 1] === 'y') && boundaryBefore(p)) return p;
+    if (text.charCodeAt(p) === 0x65 && (text.charCodeAt(p + 1) === 0x77 || text.charCodeAt(p + 1) === 0x79) && jwtBoundaryBefore(text, p)) return p;
   }
   const last = text.length - 1;
-  return last >= 0 && text[last] === 'e' && boundaryBefore(last) ? last : -1;
+  return last >= 0 && text.charCodeAt(last) === 0x65 && jwtBoundaryBefore(text, last) ? last : -1;
 }
 
-/** Text that could be the start of a private key block, still waiting for its END line. */
+/** Whether a JWT may start at `p`: no token character right before it. */
+function jwtBoundaryBefore(text: string, p: number): boolean {
+  return p === 0 || !isJwtChar(text.charCodeAt(p - 1));
+}
+
+/**
+ * Text that could be the start of a private key block, still waiting for its END line. Only the
+ * last BEGIN within one block's reach of the end counts: an older one can no longer be completed.
+ */
 function pemPending(text: string): number {
-  const begin = text.lastIndexOf('-----BEGIN');
+  let begin = -1;
+  // A regex finds the dashes several times quicker than indexOf in text full of single dashes.
+  PEM_BEGIN.lastIndex = Math.max(0, text.length - MAX_PEM_MATCH);
+  for (let m = PEM_BEGIN.exec(text); m !== null; m = PEM_BEGIN.exec(text)) begin = m.index;
   if (begin >= 0) {
     const rest = text.slice(begin);
     if (/^-----BEGIN [A-Z0-9 ]{0,40}$/.test(rest)) return begin;
@@ -136,6 +205,8 @@ function pemPending(text: string): number {
   return dashes ? text.length - dashes[0].length : -1;
 }
 
+/** Used by one synchronous call at a time, so sharing its `lastIndex` is safe. */
+const PEM_BEGIN = /-----BEGIN/g;
 const PEM_HEADER = /^-----BEGIN [A-Z0-9 ]{0,32}PRIVATE KEY(?: BLOCK)?-----/;
 const PEM_END = /-----END [A-Z0-9 ]{0,32}PRIVATE KEY(?: BLOCK)?-----/;
 const PEM_LABEL = /^[A-Z0-9 ]{0,32}PRIVATE KEY(?: BLOCK)?$/;
@@ -224,20 +295,103 @@ function trailingRunPending(maxLength: number): (text: string) => number {
   };
 }
 
+/** Recent JWT headers and whether they hold `alg`: logs repeat the few headers an issuer uses. */
+const jwtHeaders = new Map<string, boolean>();
+const JWT_HEADER_CACHE = 256;
+const JWT_HEADER_CACHED_LENGTH = 512;
+
 function jwtHeaderHasAlg(token: string): boolean {
   const header = token.slice(0, token.indexOf('.'));
-  try {
-    const decoded: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
-    return typeof decoded === 'object' && decoded !== null && typeof (decoded as { alg?: unknown }).alg === 'string';
-  } catch {
-    return false;
+  let valid = jwtHeaders.get(header);
+  if (valid === undefined) {
+    try {
+      const decoded: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+      valid = typeof decoded === 'object' && decoded !== null && typeof (decoded as { alg?: unknown }).alg === 'string';
+    } catch {
+      valid = false;
+    }
+    if (header.length <= JWT_HEADER_CACHED_LENGTH) {
+      if (jwtHeaders.size >= JWT_HEADER_CACHE) jwtHeaders.clear();
+      // A copy: the slice would keep the whole text it came from alive.
+      jwtHeaders.set(Buffer.from(header, 'latin1').toString('latin1'), valid);
+    }
   }
+  return valid;
 }
 
 const ASSIGNMENT_KEY = String.raw`(?:pass(?:word|wd|phrase)|secret|token|api[_-]?key)[A-Za-z0-9_.-]{0,40}`;
 const ASSIGNMENT_SEPARATOR = String.raw`\\?["']?[ \t]{0,16}[:=][ \t]{0,16}`;
+/** The key and separator up to its `:` or `=`, as an anchor: the only `:` or `=` it holds is its last character. */
+const ASSIGNMENT_ANCHOR_SEPARATOR = String.raw`\\?["']?[ \t]{0,16}[:=]`;
+/** The longest anchor of an assignment: `passphrase`, 40 more key characters, `\"`, 16 blanks and the separator. */
+const ASSIGNMENT_ANCHOR_REACH = 10 + 40 + 2 + 16 + 1;
+const SEPARATOR = /[:=]/;
 const UNQUOTED_VALUE_START = String.raw`[^ \t\r\n"'\\&;,<>{}\[\]]`;
 const UNQUOTED_VALUE = String.raw`[^ \t\r\n"'&;,<>{}\[\]]`;
+
+/**
+ * The password-assignment pattern in parts, sticky: the key and separator, then the value whose
+ * first character decides which of the pattern's alternatives can match (`\"`, `"`, `'`, or
+ * none). Backtracking into the key cannot help the pattern either: giving back blanks leaves the
+ * value starting on a blank, which no alternative takes.
+ */
+const ASSIGNMENT_PREFIX = new RegExp(`${ASSIGNMENT_KEY}${ASSIGNMENT_SEPARATOR}`, 'iy');
+const ASSIGNMENT_PREFIX_ANYWHERE = new RegExp(ASSIGNMENT_PREFIX.source, 'ig');
+const ESCAPED_QUOTED_VALUE = new RegExp(String.raw`(?:[^"\\\r\n]|\\[^"\r\n]){1,${MAX_ASSIGNED_VALUE}}\\"`, 'y');
+const QUOTED_VALUE = new RegExp(String.raw`(?:[^"\\\r\n]|\\.){1,${MAX_ASSIGNED_VALUE}}"`, 'y');
+const SINGLE_QUOTED_VALUE = new RegExp(String.raw`[^'\r\n]{1,${MAX_ASSIGNED_VALUE}}'`, 'y');
+const UNQUOTED_ASSIGNED_VALUE = new RegExp(`${UNQUOTED_VALUE_START}${UNQUOTED_VALUE}{0,${MAX_ASSIGNED_VALUE - 1}}`, 'y');
+
+/** `value` sticky at `from`: the end of its match, or -1. */
+function stickyEnd(value: RegExp, text: string, from: number): number {
+  value.lastIndex = from;
+  return value.test(text) ? value.lastIndex : -1;
+}
+
+/** The password-assignment pattern at `at`, without a match array (see `Detector.matchAt`). */
+function assignmentAt(text: string, at: number, match: PrefixedMatch): boolean {
+  const prefixEnd = stickyEnd(ASSIGNMENT_PREFIX, text, at);
+  return prefixEnd >= 0 && assignedValue(text, prefixEnd, match);
+}
+
+/**
+ * The next password assignment from `from` on (see `Detector.matchNext`): key and separator by a
+ * global search, then the value. Where no value follows, every key that starts before the
+ * separator shares it and fails alike, so the search goes on after it.
+ */
+function nextAssignment(text: string, from: number, match: PrefixedMatch): boolean {
+  ASSIGNMENT_PREFIX_ANYWHERE.lastIndex = from;
+  while (ASSIGNMENT_PREFIX_ANYWHERE.test(text)) {
+    if (assignedValue(text, ASSIGNMENT_PREFIX_ANYWHERE.lastIndex, match)) return true;
+  }
+  return false;
+}
+
+/** The value after a key and separator ending at `prefixEnd`, as the pattern's alternatives take it. */
+function assignedValue(text: string, prefixEnd: number, match: PrefixedMatch): boolean {
+  const first = text.charCodeAt(prefixEnd);
+  let open = 0;
+  let close = 0;
+  let end: number;
+  if (first === 0x5c) {
+    if (text.charCodeAt(prefixEnd + 1) !== 0x22) return false;
+    [open, close] = [2, 2];
+    end = stickyEnd(ESCAPED_QUOTED_VALUE, text, prefixEnd + 2);
+  } else if (first === 0x22) {
+    [open, close] = [1, 1];
+    end = stickyEnd(QUOTED_VALUE, text, prefixEnd + 1);
+  } else if (first === 0x27) {
+    [open, close] = [1, 1];
+    end = stickyEnd(SINGLE_QUOTED_VALUE, text, prefixEnd + 1);
+  } else end = stickyEnd(UNQUOTED_ASSIGNED_VALUE, text, prefixEnd);
+  if (end < 0) return false;
+  match.prefixEnd = prefixEnd;
+  match.secretStart = prefixEnd + open;
+  match.secretEnd = end - close;
+  match.end = end;
+  match.reentrant = open > 0;
+  return true;
+}
 
 const AWS_KEY_ID_LITERALS = ['AKIA', 'ASIA', 'ABIA', 'ACCA'];
 const AWS_SECRET_KEY = String.raw`secret[_.-]?(?:access)?[_.-]?key`;
@@ -251,6 +405,7 @@ const BUILTIN: Record<string, () => Detector> = {
     pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
     keepsPrefix: false,
     trigger: /AKIA|ASIA|ABIA|ACCA/,
+    anchor: { at: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)/ },
     maxLength: 22,
     pendingStart: tokenPending(AWS_KEY_ID_LITERALS, '[A-Z0-9]', 16, '[A-Za-z0-9]'),
   }),
@@ -259,14 +414,17 @@ const BUILTIN: Record<string, () => Detector> = {
     pattern: new RegExp(String.raw`((?:aws)?[_.-]?${AWS_SECRET_KEY}${ASSIGNMENT_SEPARATOR}["']?)([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`, 'gi'),
     keepsPrefix: true,
     trigger: new RegExp(`${AWS_SECRET_KEY}${ASSIGNMENT_SEPARATOR}`, 'i'),
+    // At `secret`: a match that starts at an `aws_` before it masks the same value.
+    anchor: { at: new RegExp(`${AWS_SECRET_KEY}${ASSIGNMENT_ANCHOR_SEPARATOR}`, 'i'), endsWith: { chars: ':=', reach: ASSIGNMENT_ANCHOR_REACH } },
     maxLength: 120,
-    pendingStart: regexPending(new RegExp(String.raw`(${AWS_SECRET_KEY}${ASSIGNMENT_SEPARATOR}["']?)[A-Za-z0-9/+]{0,40}$`, 'i'), 121),
+    pendingStart: regexPending(new RegExp(String.raw`(${AWS_SECRET_KEY}${ASSIGNMENT_SEPARATOR}["']?)[A-Za-z0-9/+]{0,40}$`, 'i'), 121, SEPARATOR),
   }),
   jwt: () => ({
     name: 'jwt',
     pattern: new RegExp(String.raw`(?<![A-Za-z0-9_-])e[wy][A-Za-z0-9_-]{8,${MAX_JWT_HEADER}}\.[A-Za-z0-9_-]{4,${MAX_JWT_PAYLOAD}}\.[A-Za-z0-9_-]{0,${MAX_JWT_SIGNATURE}}`, 'g'),
     keepsPrefix: false,
     trigger: /e[wy][A-Za-z0-9_-]{8}/,
+    anchor: { at: /(?<![A-Za-z0-9_-])e[wy]/ },
     maxLength: MAX_JWT,
     validate: jwtHeaderHasAlg,
     pendingStart: jwtPending,
@@ -281,7 +439,7 @@ const BUILTIN: Record<string, () => Detector> = {
     scan: scanPem,
     keepsPrefix: true,
     trigger: /-----BEGIN [A-Z0-9 ]{0,32}PRIVATE KEY/,
-    maxLength: MAX_PEM_BODY + 128,
+    maxLength: MAX_PEM_MATCH,
     pendingStart: pemPending,
   }),
   'github-token': () => ({
@@ -289,6 +447,7 @@ const BUILTIN: Record<string, () => Detector> = {
     pattern: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})/g,
     keepsPrefix: false,
     trigger: /gh[pousr]_|github_pat_/,
+    anchor: { at: /(?<![A-Za-z0-9_])(?:gh[pousr]_|github_pat_)/ },
     maxLength: 256,
     pendingStart: tokenPending(GITHUB_LITERALS, '[A-Za-z0-9_]', 251, '[A-Za-z0-9_]'),
   }),
@@ -297,6 +456,7 @@ const BUILTIN: Record<string, () => Detector> = {
     pattern: /(?<![A-Za-z0-9_-])xox[abposr]-[A-Za-z0-9-]{10,250}/g,
     keepsPrefix: false,
     trigger: /xox[abposr]-/,
+    anchor: { at: /(?<![A-Za-z0-9_-])xox[abposr]-/ },
     maxLength: 256,
     pendingStart: tokenPending(SLACK_LITERALS, '[A-Za-z0-9-]', 250, '[A-Za-z0-9_-]'),
   }),
@@ -311,14 +471,19 @@ const BUILTIN: Record<string, () => Detector> = {
       'gi',
     ),
     keepsPrefix: true,
+    reentrantGroups: [2, 3, 4],
+    matchAt: assignmentAt,
+    matchNext: nextAssignment,
     // The key with its separator: a bare word (a `secretKeyRef`, a `/var/run/secrets` path) is no assignment.
     trigger: new RegExp(`${ASSIGNMENT_KEY}${ASSIGNMENT_SEPARATOR}`, 'i'),
+    anchor: { at: new RegExp(`${ASSIGNMENT_KEY}${ASSIGNMENT_ANCHOR_SEPARATOR}`, 'i'), endsWith: { chars: ':=', reach: ASSIGNMENT_ANCHOR_REACH } },
     maxLength: 100 + MAX_ASSIGNED_VALUE,
     // Each character of an open quoted value has one reading (an escape takes the next character,
     // a lone backslash only at the end), so a failed `$` never backtracks through the ways to split.
     pendingStart: regexPending(
       new RegExp(String.raw`(${ASSIGNMENT_KEY}${ASSIGNMENT_SEPARATOR})(?:\\?"(?:[^"\\\r\n]|\\[^\r\n]){0,${MAX_ASSIGNED_VALUE}}\\?|'[^'\r\n]{0,${MAX_ASSIGNED_VALUE}}|${UNQUOTED_VALUE}{0,${MAX_ASSIGNED_VALUE}})$`, 'i'),
       100 + MAX_ASSIGNED_VALUE + 1,
+      SEPARATOR,
     ),
   }),
 };
@@ -372,71 +537,45 @@ export function detectorTrigger(detectors: readonly Detector[]): RegExp | undefi
   return sources.length === 0 ? undefined : new RegExp(sources.join('|'), ignoreCase ? 'i' : '');
 }
 
-/** The span one match masks, or undefined when the match is not a secret (already masked, invalid). */
-function spanOf(detector: Detector, m: RegExpExecArray): SecretSpan | undefined {
-  let secret = m[0];
-  let start = m.index;
-  if (detector.keepsPrefix) {
-    const prefix = m[1] ?? '';
-    let value: string | undefined;
-    for (let g = 2; g < m.length && value === undefined; g++) value = m[g];
-    if (value === undefined) return undefined;
-    start = m.index + m[0].indexOf(value, prefix.length);
-    secret = value;
-  }
-  if (secret.length === 0 || isMarked(secret)) return undefined;
-  if (detector.validate && !detector.validate(secret)) return undefined;
-  return { start, end: start + secret.length, detector: detector.name };
-}
+const scanners = new WeakMap<readonly Detector[], { scanner: SecretScanner; length: number }>();
 
-/** Appends every span `detector` finds in `text`. */
-function collectSpans(text: string, detector: Detector, into: SecretSpan[]): void {
-  if (detector.trigger && !detector.trigger.test(text)) return;
-  if (detector.scan) {
-    for (const { start, end } of detector.scan(text)) {
-      const secret = text.slice(start, end);
-      if (isMarked(secret) || (detector.validate && !detector.validate(secret))) continue;
-      into.push({ start, end, detector: detector.name });
-    }
-    return;
-  }
-  const pattern = detector.pattern;
-  pattern.lastIndex = 0;
-  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
-    if (m[0].length === 0) {
-      pattern.lastIndex++;
-      continue;
-    }
-    const span = spanOf(detector, m);
-    if (span) into.push(span);
-  }
+/** The scanner for a detector list, compiled once per list (maskers keep theirs for their lifetime). */
+function scannerFor(detectors: readonly Detector[]): SecretScanner {
+  const cached = scanners.get(detectors);
+  if (cached && cached.length === detectors.length) return cached.scanner;
+  const scanner = compileScanner(detectors);
+  scanners.set(detectors, { scanner, length: detectors.length });
+  return scanner;
 }
 
 /**
  * Every secret region in `text`, sorted and merged: overlapping findings of different detectors
- * become one span named after the earliest.
+ * become one span named after the earliest. Linear in `text` for the built-in detectors.
  */
 export function findSecretSpans(text: string, detectors: readonly Detector[]): SecretSpan[] {
-  const spans: SecretSpan[] = [];
-  for (const detector of detectors) collectSpans(text, detector, spans);
-  if (spans.length < 2) return spans;
-  spans.sort((a, b) => a.start - b.start || b.end - a.end);
-  const merged: SecretSpan[] = [spans[0]!];
-  for (let i = 1; i < spans.length; i++) {
-    const span = spans[i]!;
-    const last = merged[merged.length - 1]!;
-    if (span.start < last.end) last.end = Math.max(last.end, span.end);
-    else merged.push(span);
+  return scannerFor(detectors).spans(text);
+}
+
+/** Markers by detector name: a text dense with secrets needs one string per marker, not one per match. */
+const markers = new Map<string, string>();
+
+/** `maskMarker(name)`, shared. */
+export function detectorMarker(name: string): string {
+  let marker = markers.get(name);
+  if (marker === undefined) {
+    marker = maskMarker(name);
+    if (markers.size < 1024) markers.set(name, marker);
   }
-  return merged;
+  return marker;
 }
 
 /** Replaces each span of `text` with its detector's marker. */
 export function replaceSpans(text: string, spans: readonly SecretSpan[]): string {
+  // Concatenation builds a rope, flattened once; measured faster than collecting parts to join.
   let out = '';
   let at = 0;
   for (const span of spans) {
-    out += text.slice(at, span.start) + maskMarker(span.detector);
+    out += text.slice(at, span.start) + detectorMarker(span.detector);
     at = span.end;
   }
   return out + text.slice(at);

@@ -1,21 +1,19 @@
 /**
  * The masking policy's glob lists (`envNamePatterns`, `configMapKeys`, `annotations`), each
- * compiled to one regular expression, shared by the object masker and the JSON-patch guard so both
- * mark exactly the same names.
+ * compiled to one linear-time matcher, shared by the object masker and the JSON-patch guard so
+ * both mark exactly the same names.
  */
-import { compileGlob } from '../policy/glob.js';
+import { compileGlobs, type GlobMatcher } from '../policy/glob.js';
 import { MaskError } from './errors.js';
 
 /**
- * One regex that matches what any glob of `patterns` matches (whole names); undefined for an empty
- * list, which marks nothing.
+ * One matcher that matches what any glob of `patterns` matches (whole names); undefined for an
+ * empty list, which marks nothing.
  * @throws MaskError `MASK_CONFIG` for an invalid glob.
  */
-export function compileGlobList(patterns: readonly string[], ignoreCase: boolean): RegExp | undefined {
+export function compileGlobList(patterns: readonly string[], ignoreCase: boolean): GlobMatcher | undefined {
   try {
-    const globs = patterns.map((p) => compileGlob(p, { ignoreCase }));
-    if (globs.length === 0) return undefined;
-    return new RegExp(globs.map((g) => `(?:${g.source})`).join('|'), globs[0]!.flags);
+    return compileGlobs(patterns, { ignoreCase });
   } catch (error) {
     throw new MaskError('MASK_CONFIG', `masking policy has an invalid glob: ${(error as Error).message}`, { cause: error });
   }
@@ -24,11 +22,11 @@ export function compileGlobList(patterns: readonly string[], ignoreCase: boolean
 /** The compiled name lists of one masking policy. */
 export interface MarkedNames {
   /** Env var names whose values are masked (case-insensitive). */
-  envNames: RegExp | undefined;
+  envNames: GlobMatcher | undefined;
   /** ConfigMap `data` / `binaryData` keys whose values are masked. */
-  configMapKeys: RegExp | undefined;
+  configMapKeys: GlobMatcher | undefined;
   /** Annotation keys whose values are masked whole. */
-  annotations: RegExp | undefined;
+  annotations: GlobMatcher | undefined;
 }
 
 /**

@@ -12,6 +12,11 @@ import { isUtf8 } from 'node:buffer';
 import { CONTAINER_ARRAYS } from './fields.js';
 import { isMarked, type MaskReason } from './marker.js';
 
+/** Marks names (a compiled glob list): whole-name match. */
+interface NameMatcher {
+  test(name: string): boolean;
+}
+
 /** Shortest value (in UTF-16 code units) that is looked for elsewhere. */
 export const MIN_KNOWN_LENGTH = 6;
 /** Up to this many forms are searched one `includes` each; more go through the anchor index. */
@@ -162,7 +167,7 @@ export function secretValues(secret: JsonObject): KnownValues {
 }
 
 /** The values of the ConfigMap keys `keys` marks, in `data` (text) and `binaryData` (base64). */
-export function configMapValues(configMap: JsonObject, keys: RegExp): KnownValues {
+export function configMapValues(configMap: JsonObject, keys: NameMatcher): KnownValues {
   const known = new KnownValues();
   if (isObject(configMap.data)) for (const [key, value] of Object.entries(configMap.data)) if (keys.test(key)) known.addText(value, 'configmap');
   if (isObject(configMap.binaryData)) for (const [key, value] of Object.entries(configMap.binaryData)) if (keys.test(key)) known.addBase64(value, 'configmap');
@@ -173,13 +178,13 @@ export function configMapValues(configMap: JsonObject, keys: RegExp): KnownValue
  * The values of the env vars `names` marks, in every containers array anywhere in `obj` (the same
  * places the masker masks them); undefined when there are none, which is most objects.
  */
-export function envValues(obj: unknown, names: RegExp): KnownValues | undefined {
+export function envValues(obj: unknown, names: NameMatcher): KnownValues | undefined {
   const found = { names, known: undefined as KnownValues | undefined };
   visitEnv(obj, found);
   return found.known;
 }
 
-function visitEnv(node: unknown, found: { names: RegExp; known: KnownValues | undefined }): void {
+function visitEnv(node: unknown, found: { names: NameMatcher; known: KnownValues | undefined }): void {
   if (typeof node !== 'object' || node === null) return;
   if (Array.isArray(node)) {
     for (let i = 0; i < node.length; i++) visitEnv(node[i], found);
@@ -194,7 +199,7 @@ function visitEnv(node: unknown, found: { names: RegExp; known: KnownValues | un
   }
 }
 
-function addContainerEnv(containers: readonly unknown[], found: { names: RegExp; known: KnownValues | undefined }): void {
+function addContainerEnv(containers: readonly unknown[], found: { names: NameMatcher; known: KnownValues | undefined }): void {
   for (const container of containers) {
     const env = isObject(container) ? container.env : undefined;
     if (!Array.isArray(env)) continue;

@@ -37,6 +37,7 @@
  */
 import { goQuote } from '../kube/status.js';
 import type { MaskingConfig } from '../policy/types.js';
+import type { GlobMatcher } from '../policy/glob.js';
 import { compileDetectors, detectorTrigger, maskText } from './detectors.js';
 import type { Detector } from './detectors.js';
 import { MaskError } from './errors.js';
@@ -197,10 +198,10 @@ class ObjectMasker implements Masker {
   readonly detectors: readonly Detector[];
   /** Skips the detectors for the many strings none of them can match; see detectorTrigger. */
   private readonly trigger: RegExp | undefined;
-  /** Each glob list as one regex that matches what any of its globs does; undefined when empty. */
-  private readonly envNames: RegExp | undefined;
-  private readonly configMapKeys: RegExp | undefined;
-  private readonly annotations: RegExp | undefined;
+  /** Each glob list as one matcher that matches what any of its globs does; undefined when empty. */
+  private readonly envNames: GlobMatcher | undefined;
+  private readonly configMapKeys: GlobMatcher | undefined;
+  private readonly annotations: GlobMatcher | undefined;
   private readonly exemptGroups: ReadonlySet<string>;
 
   constructor(private readonly config: MaskingConfig, opts: MaskerOptions) {
@@ -640,7 +641,7 @@ class ObjectMasker implements Masker {
   }
 
   /** Replaces the values of the keys `selected` matches with `marker`. */
-  private replaceValues(map: JsonObject, selected: RegExp, marker: string, t: Tally): JsonObject {
+  private replaceValues(map: JsonObject, selected: { test(key: string): boolean }, marker: string, t: Tally): JsonObject {
     let out: JsonObject | undefined;
     for (const key of Object.keys(map)) {
       const value = map[key];

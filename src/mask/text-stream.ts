@@ -19,10 +19,9 @@
  * - `end()` releases the rest, masking whatever matches in it.
  */
 import type { ChunkMasker } from './chunk-masker.js';
-import { findSecretSpans, maxDetectorLength } from './detectors.js';
+import { detectorMarker, findSecretSpans, maxDetectorLength } from './detectors.js';
 import type { Detector, SecretSpan } from './detectors.js';
 import { MaskError } from './errors.js';
-import { maskMarker } from './marker.js';
 
 /** Already-released text kept so prefixes and look-behinds still see what came before. */
 const CONTEXT_CHARS = 512;
@@ -38,6 +37,46 @@ function widenToCharacters(text: string, spans: SecretSpan[]): void {
   }
 }
 
+const EMPTY = new Uint8Array(0);
+
+/** Markers as bytes, by detector name. */
+const markerBuffers = new Map<string, Buffer>();
+
+let lastMarker: { detector: string; bytes: Buffer } | undefined;
+
+function markerBytes(detector: string): Buffer {
+  if (lastMarker?.detector === detector) return lastMarker.bytes;
+  let bytes = markerBuffers.get(detector);
+  if (bytes === undefined) {
+    bytes = Buffer.from(detectorMarker(detector), 'latin1');
+    if (markerBuffers.size < 1024) markerBuffers.set(detector, bytes);
+  }
+  lastMarker = { detector, bytes };
+  return bytes;
+}
+
+/**
+ * Copies `text[start, end)` into `out` at `written`, returning the new end: from `addedBytes`
+ * (the bytes of the text from `heldEnd` on) where it can, encoding held text where it must.
+ */
+function copyText(out: Buffer, written: number, text: string, start: number, end: number, heldEnd: number, addedBytes: Buffer | undefined): number {
+  if (start >= end) return written;
+  if (addedBytes && start >= heldEnd) return copyBytes(addedBytes, start - heldEnd, end - heldEnd, out, written);
+  const split = addedBytes ? Math.min(end, heldEnd) : end;
+  written += out.write(text.slice(start, split), written, 'latin1');
+  return split < end ? copyBytes(addedBytes!, 0, end - heldEnd, out, written) : written;
+}
+
+/** Below this many bytes a loop copies faster than a call into Buffer#copy. */
+const SHORT_COPY = 64;
+
+/** Copies `from[start, end)` into `out` at `written`; returns the new end. */
+function copyBytes(from: Uint8Array, start: number, end: number, out: Buffer, written: number): number {
+  if (end - start >= SHORT_COPY) return written + Buffer.prototype.copy.call(from, out, written, start, end);
+  for (let i = start; i < end; i++) out[written++] = from[i]!;
+  return written;
+}
+
 class TextStreamMasker implements ChunkMasker {
   maskedCount = 0;
   private context = '';
@@ -51,40 +90,68 @@ class TextStreamMasker implements ChunkMasker {
 
   write(chunk: Uint8Array): Uint8Array {
     this.ensureOpen();
-    const text = this.context + this.held + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
-    return this.release(text, false);
+    if (chunk.length === 0) return EMPTY;
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    return this.release(bytes.toString('latin1'), bytes, false);
   }
 
   end(): Uint8Array {
     this.ensureOpen();
     this.closed = true;
-    return this.release(this.context + this.held, true);
+    return this.release('', undefined, true);
   }
 
   private ensureOpen(): void {
     if (this.closed) throw new MaskError('MASK_CLOSED', 'text masker used after it ended');
   }
 
-  /** Masks and releases what is final in `text` (context + held + new), keeping the rest. */
-  private release(text: string, final: boolean): Uint8Array {
+  /**
+   * Masks and releases what is final in context + held + `added` (the new chunk's text, whose
+   * bytes are `addedBytes`), keeping the rest. Output that is the new chunk's own bytes, unmasked,
+   * is a view of them: most chunks of most streams cost no copy out.
+   */
+  private release(added: string, addedBytes: Buffer | undefined, final: boolean): Uint8Array {
     const contextEnd = this.context.length;
+    const heldEnd = contextEnd + this.held.length;
+    const text = this.context + this.held + added;
+    let boundary = final ? text.length : this.holdFrom(text, contextEnd);
+    if (boundary === contextEnd) {
+      // Everything new may still belong to an unfinished secret: nothing to release, nothing to scan yet.
+      this.held = text.slice(contextEnd);
+      return EMPTY;
+    }
     const spans = findSecretSpans(text, this.detectors);
     widenToCharacters(text, spans);
-    let boundary = final ? text.length : this.holdFrom(text, contextEnd);
     for (const span of spans) if (span.start < boundary && span.end > boundary) boundary = span.end;
-    let out = '';
-    let at = contextEnd;
-    for (const span of spans) {
-      if (span.end <= contextEnd || span.start >= boundary) continue;
-      const start = Math.max(span.start, contextEnd);
-      out += text.slice(at, start) + maskMarker(span.detector);
-      at = span.end;
-      this.maskedCount++;
-    }
-    out += text.slice(at, boundary);
+    let first = 0;
+    while (first < spans.length && spans[first]!.end <= contextEnd) first++;
+    let last = first;
+    while (last < spans.length && spans[last]!.start < boundary) last++;
+    this.maskedCount += last - first;
     this.context = text.slice(Math.max(0, boundary - CONTEXT_CHARS), boundary);
     this.held = text.slice(boundary);
-    return Buffer.from(out, 'latin1');
+    if (first === last && heldEnd === contextEnd && addedBytes) return addedBytes.subarray(0, boundary - contextEnd);
+    return this.assemble(text, spans.slice(first, last), contextEnd, boundary, heldEnd, addedBytes);
+  }
+
+  /**
+   * The bytes of `text` from `from` to `to` with each span replaced by its marker. Text from the
+   * new chunk is copied from its bytes; only held text is encoded again.
+   */
+  private assemble(text: string, spans: readonly SecretSpan[], from: number, to: number, heldEnd: number, addedBytes: Buffer | undefined): Buffer {
+    let size = to - from;
+    for (const span of spans) size += markerBytes(span.detector).length - (span.end - Math.max(span.start, from));
+    const out = Buffer.allocUnsafe(size);
+    let written = 0;
+    let at = from;
+    for (const span of spans) {
+      written = copyText(out, written, text, at, Math.max(span.start, from), heldEnd, addedBytes);
+      const marker = markerBytes(span.detector);
+      written = copyBytes(marker, 0, marker.length, out, written);
+      at = span.end;
+    }
+    copyText(out, written, text, at, to, heldEnd, addedBytes);
+    return out;
   }
 
   /** The earliest index an unfinished secret may start at, bounded by the window. */

@@ -28,6 +28,22 @@ export interface OutputBatch {
 /** The relay's cap: the text masker's cost per byte is lowest for chunks of about 64 KiB (measured). */
 export const OUTPUT_BATCH_BYTES = 64 * 1024;
 
+/**
+ * The parts as one payload, in a buffer that holds the channel byte just before it: like a frame
+ * the apiserver sent (channel byte, then payload), so the relay can send it on without another copy
+ * (see session.ts `toClient`).
+ */
+function joinAfterChannel(channel: number, parts: readonly Uint8Array[], bytes: number): Uint8Array {
+  const frame = Buffer.allocUnsafe(bytes + 1);
+  frame[0] = channel;
+  let at = 1;
+  for (const part of parts) {
+    frame.set(part, at);
+    at += part.length;
+  }
+  return frame.subarray(1);
+}
+
 /** Creates an output batch for one session. */
 export function createOutputBatch(options: OutputBatchOptions): OutputBatch {
   const schedule = options.schedule ?? ((flush: () => void) => void setImmediate(flush));
@@ -38,7 +54,7 @@ export function createOutputBatch(options: OutputBatchOptions): OutputBatch {
 
   const flush = (): void => {
     if (parts.length === 0) return;
-    const payload = parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes);
+    const payload = parts.length === 1 ? parts[0]! : joinAfterChannel(channel, parts, bytes);
     const to = channel;
     parts = [];
     bytes = 0;

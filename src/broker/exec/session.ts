@@ -81,8 +81,20 @@ export async function pumpSession(opts: SessionOptions): Promise<SessionOutcome>
     }
   };
   const binary = !isBase64Protocol(protocol);
-  const toClient = (channel: number, payload: Uint8Array): void => {
+  /**
+   * Sends one frame. `framed` says the byte before `payload` in its buffer is this frame's channel
+   * byte: the payload is (the start of) output the apiserver framed, or a batch joined behind its
+   * channel byte, passed on unmasked; then the frame is sent as it stands, without a copy.
+   */
+  const toClient = (channel: number, payload: Uint8Array, framed = false): void => {
     if (binary) {
+      if (framed && payload.byteOffset > 0) {
+        const frame = Buffer.from(payload.buffer, payload.byteOffset - 1, payload.length + 1);
+        if (frame[0] === channel) {
+          sendWithBackpressure(client, upstream, frame, true);
+          return;
+        }
+      }
       // Output frames are the bulk of a session: no zero-filled allocation before the copy.
       const data = Buffer.allocUnsafe(payload.length + 1);
       data[0] = channel;
@@ -97,11 +109,13 @@ export async function pumpSession(opts: SessionOptions): Promise<SessionOutcome>
     const frame = encodeFrame(protocol, channel, payload);
     sendWithBackpressure(upstream, client, frame.data, frame.isBinary);
   };
-  const release = (channel: number, masked: Uint8Array): void => {
+  /** Records and sends masked output; `input` is what was given to the masker, when this answers it. */
+  const release = (channel: number, masked: Uint8Array, input?: Uint8Array): void => {
     if (masked.length === 0) return;
-    // The masker hands out a fresh buffer each time, so the recorder may read it without a copy.
+    // The recorder reads the output at once (nothing keeps or changes it), so it needs no copy.
     record(() => recorder?.output(Buffer.from(masked.buffer, masked.byteOffset, masked.byteLength), channel));
-    if (!failed) toClient(channel, masked);
+    // Output that starts where the input did is the input's own bytes, released unmasked.
+    if (!failed) toClient(channel, masked, input !== undefined && masked.buffer === input.buffer && masked.byteOffset === input.byteOffset);
   };
   const flushOutput = (): void => {
     try {
@@ -115,7 +129,7 @@ export async function pumpSession(opts: SessionOptions): Promise<SessionOutcome>
     emit: (channel, payload) => {
       if (failed) return;
       try {
-        release(channel, output.write(channel, payload));
+        release(channel, output.write(channel, payload), payload);
       } catch {
         fail('output could not be masked');
       }

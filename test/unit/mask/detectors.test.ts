@@ -35,6 +35,17 @@ describe('detectors', () => {
   });
 
   it.each([
+    ['a quote left open', 'user_password="x> ; apiKey="Av5secret" <', `user_password="${M('password-assignment')}"${M('password-assignment')}" <`],
+    ['single quotes', "token='a b token='Av5secret' c", `token='${M('password-assignment')}'${M('password-assignment')}' c`],
+    ['an unquoted value', "tokenAKIA: passwd = 'Av5secret' x", `tokenAKIA: ${M('password-assignment')} = '${M('password-assignment')}' x`],
+    ['an unquoted value ending in a separator', 'password=token= Av5secret x', `password=${M('password-assignment')} ${M('password-assignment')} x`],
+    ['escaped quotes', 'secret=\\"x, password=\\"Av5secret\\" y', `secret=\\"${M('password-assignment')}\\"${M('password-assignment')}\\" y`],
+  ])('masks the value after %s that holds the key of the next assignment', (_what, text, expected) => {
+    expect(maskText(text, all).text).toBe(expected);
+    expect(maskText(text, all).text).not.toContain('Av5secret');
+  });
+
+  it.each([
     'AKIAIOSFODNN7EXAMPLEXX is too long',
     'eyJub3RhIjoiand0In0.eyJzdWIiOiJ4In0.c2ln has no alg',
     'ghp_short',

@@ -29,6 +29,17 @@ describe('createOutputBatch', () => {
     expect(emitted).toEqual([[1, 'one two three']]);
   });
 
+  it('joins a batch right behind its channel byte, so the relay can send it as a frame without a copy', () => {
+    const payloads: Uint8Array[] = [];
+    const batch = createOutputBatch({ maxBytes: 64, emit: (_channel, payload) => payloads.push(payload), schedule: () => undefined });
+    batch.add(2, bytes('err '));
+    batch.add(2, bytes('more'));
+    batch.flush();
+    const [joined] = payloads;
+    expect(text(joined!)).toBe('err more');
+    expect(Buffer.from(joined!.buffer, joined!.byteOffset - 1, joined!.length + 1)).toEqual(Buffer.from('\x02err more', 'latin1'));
+  });
+
   it('keeps the order of stdout and stderr exactly: a channel change ends the batch', () => {
     const { batch, emitted, endTurn } = manualBatch(64);
     batch.add(1, bytes('a'));
