@@ -1,7 +1,8 @@
 /**
  * kgate's masking engine: pure, no I/O. Structural masking of Kubernetes JSON
  * (object-masker.ts), regex detectors for free text (detectors.ts), streaming maskers for lists,
- * watch streams and text streams, and the Warning header that tells users values were masked.
+ * watch streams and text streams, exact known values (a pod's Secrets) in text streams, and the
+ * Warning header that tells users values were masked.
  */
 export { MaskError, toMaskError } from './errors.js';
 export type { MaskErrorCode } from './errors.js';
@@ -20,4 +21,8 @@ export type { ListStreamOptions } from './stream-json.js';
 export { createWatchStreamMasker } from './stream-watch.js';
 export type { WatchStreamOptions } from './stream-watch.js';
 export { createTextStreamMasker } from './text-stream.js';
+export { compileKnownValues, createKnownValueMasker, maskKnownValues, knownValueForms, MIN_KNOWN_VALUE_BYTES, MAX_KNOWN_VALUE_BYTES } from './known-values.js';
+export type { KnownValues } from './known-values.js';
+export { chainMaskers } from './chain.js';
+export { createPodOutputMasker } from './pod-output.js';
 export { maskingWarningHeader, quoteWarnText } from './warning.js';
