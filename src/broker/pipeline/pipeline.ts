@@ -18,6 +18,8 @@ import { canonicalStage } from './canonicalize.js';
 import { classifyRequest, hasRequestBody, unreadableBodyRefusal, type ClassifiedRequest } from './classify.js';
 import { decideGuardrails, decisionReason, guardrailRefusal, requestAttributes } from './decide.js';
 import { createForwarder, type Forwarder } from './forward.js';
+import { createKnownValuesSource } from './known-values.js';
+import type { KnownValues } from '../../mask/known-values.js';
 import { deliverResponse, sendStatus, type Delivery } from './mask.js';
 import { planMasking, streamsImmediately } from './mask-plan.js';
 import { upstreamHeaders } from './rewrite.js';
@@ -74,6 +76,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const tokens = createTokenSource(options.upstream.token, () => now().getTime());
   const forwarder: Forwarder = createForwarder(options.upstream.url, options.upstream.ca, tokens, options.upstream.headersTimeoutMs);
   const masker: Masker = maskerFor(options.masking, options.principal.groups);
+  const knownValues = createKnownValuesSource(forwarder, options.masking.secrets && !masker.exempt);
   const refusals = new RecentRefusals();
   const maxBuffered = options.maxBufferedBodyBytes ?? DEFAULT_MAX_BUFFERED;
   const user = options.principal.name;
@@ -136,7 +139,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return outcome.approved ? undefined : forbidden(classified.info, user, outcome.reason);
   }
 
-  async function forward(req: IncomingMessage, res: ServerResponse, classified: ClassifiedRequest, body: Readable | Buffer | undefined, audit: Audit, signal: AbortSignal, entry?: Live): Promise<void> {
+  async function forward(req: IncomingMessage, res: ServerResponse, classified: ClassifiedRequest, body: Readable | Buffer | undefined, audit: Audit, signal: AbortSignal, entry?: Live, known?: KnownValues): Promise<void> {
     const result = await forwarder.forward({
       method: classified.canonical.method,
       url: classified.canonical.url,
@@ -168,7 +171,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     };
     let recorded = false;
     const secretsStream = options.masking.secrets && !masker.exempt && classified.info.resource === 'secrets' && classified.info.subresource === '';
-    const delivery = await deliverResponse({ res, response, plan, masker, auditId: audit.auditId, maxBufferedBodyBytes: maxBuffered, secretsStream, beforeEnd: record });
+    const delivery = await deliverResponse({ res, response, plan, masker, auditId: audit.auditId, maxBufferedBodyBytes: maxBuffered, secretsStream, ...(known ? { knownValues: known } : {}), beforeEnd: record });
     if (delivery.error) log(`response for ${classified.canonical.method} ${classified.info.path}: ${delivery.error}`);
     if (!recorded) await record(delivery);
   }
@@ -224,7 +227,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       return finish({ ...audit, statusCode: sendStatus(res, status, audit.auditId), error: 'connect without upgrade' });
     }
     if (classified.route === 'self-subject-access-review') return accessReview(req, res, ctx, classified, audit, signal);
-    return forward(req, res, classified, body, audit, signal, entry);
+    const known = await knownValues.forRequest(classified.info, audit.auditId, signal);
+    if (!known.ok) return finish({ ...audit, statusCode: sendStatus(res, known.refusal, audit.auditId), error: known.reason });
+    return forward(req, res, classified, body, audit, signal, entry, known.known);
   }
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -260,6 +265,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const result = await serveUpgrade(req, socket, head, {
       classified, decision, ...(refusal ? { refusal } : {}),
       upstream: options.upstream, token: () => tokens.current(), detectors: masker.detectors, refusals, log, now,
+      knownValues: () => knownValues.forRequest(classified.info, audit.auditId, signal),
       ...(record ? { record: () => record({ auditId: audit.auditId, info: classified.info, command: classified.command }) } : {}),
       onOpen: () => started({ ...audit, outcome: 'forwarded', statusCode: 101 }),
     });
