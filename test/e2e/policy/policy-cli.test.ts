@@ -43,7 +43,7 @@ describe('kgate policy (built CLI)', () => {
 
   it('validates the sample policy: exit 0 and a one-line summary', async () => {
     const run = await kgate(['policy', 'validate', SAMPLE_POLICY]);
-    expect(run).toEqual({ code: 0, stdout: 'policy ok: 2 clusters, 2 issuers, 4 grants, 2 rules\n', stderr: '' });
+    expect(run).toEqual({ code: 0, stdout: 'policy ok: 2 clusters, 2 issuers, 4 grants, 3 rules\n', stderr: '' });
   });
 
   it('reports each issue of a broken file as file:line:col field: message and exits 2', async () => {
@@ -87,7 +87,7 @@ describe('kgate policy (built CLI)', () => {
     expect(run.stdout).toMatch(/^RESULT\s+CASE\s+EXPECTED\s+GOT$/m);
     expect(run.stdout).toMatch(/^pass\s+deleting a namespace is denied\s+deny \(rule no-namespace-deletion\)\s+deny \(rule no-namespace-deletion\)$/m);
     expect(run.stdout).not.toMatch(/^FAIL/m);
-    expect(run.stdout).toMatch(/^24 cases: 24 passed, 0 failed$/m);
+    expect(run.stdout).toMatch(/^28 cases: 28 passed, 0 failed$/m);
   });
 
   it('runs all cases, lists every mismatch and exits 1', async () => {
