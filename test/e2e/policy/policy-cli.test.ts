@@ -86,6 +86,7 @@ describe('kgate policy (built CLI)', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^RESULT\s+CASE\s+EXPECTED\s+GOT$/m);
     expect(run.stdout).toMatch(/^pass\s+deleting a namespace is denied\s+deny \(rule no-namespace-deletion\)\s+deny \(rule no-namespace-deletion\)$/m);
+    expect(run.stdout).toMatch(/^pass\s+creating a pod in prod waits for an SRE lead\s+approve \(rule prod-workloads-need-approval\)\s+approve \(rule prod-workloads-need-approval\)$/m);
     expect(run.stdout).not.toMatch(/^FAIL/m);
     expect(run.stdout).toMatch(/^28 cases: 28 passed, 0 failed$/m);
   });
@@ -102,12 +103,12 @@ describe('kgate policy (built CLI)', () => {
     expect(run.stdout.split('\n').filter((l) => l.startsWith('FAIL')).length).toBe(2);
     expect(run.stdout).toContain(`mismatch: "bob (dev) gets read-only at once" (${file}:${line('bob (dev) gets read-only at once')}:5): expected pending, got active`);
     expect(run.stdout).toContain(`mismatch: "exec in staging is allowed" (${file}:${line('exec in staging is allowed')}:5): expected deny, got allow`);
-    expect(run.stdout).toMatch(/^24 cases: 22 passed, 2 failed$/m);
+    expect(run.stdout).toMatch(/^28 cases: 26 passed, 2 failed$/m);
 
     const json = await kgate(['policy', 'test', SAMPLE_POLICY, '--cases', file, '--json']);
     expect(json.code).toBe(1);
     const body = JSON.parse(json.stdout) as { status: string; result: { total: number; failed: number; results: { name: string; pass: boolean }[] } };
-    expect(body.result.total).toBe(24);
+    expect(body.result.total).toBe(28);
     expect(body.result.results.filter((r) => !r.pass).map((r) => r.name)).toEqual(['bob (dev) gets read-only at once', 'exec in staging is allowed']);
   });
 
