@@ -113,6 +113,15 @@ export interface KnownValues {
  * first-child/next-sibling lists and failure links, so memory stays proportional to the forms.
  */
 interface Automaton {
+  /**
+   * Every state has a table row (small sets, the usual case): then states are renumbered so those
+   * that end a form come last, and one table load and one comparison handle a byte.
+   */
+  full: boolean;
+  /** With `full`: the first state that ends a form. */
+  matchFrom: number;
+  /** With `full`: `fullTable[state * 256 + byte]` is the next state (16 bits: half the memory). */
+  fullTable: Uint16Array;
   /** States below this number use `table`. */
   denseStates: number;
   /** `table[state * 256 + byte]`: the next state, failures already followed. */
@@ -126,8 +135,10 @@ interface Automaton {
   match: Int32Array;
 }
 
-/** Shallow states with a full table: 2048 × 256 × 4 bytes = 2 MiB at most per compiled set. */
-const MAX_DENSE_STATES = 2048;
+/** Up to this many states, every state has a table row of 16-bit entries (at most 2 MiB). */
+const MAX_FULL_STATES = 4096;
+/** Beyond, the shallowest states have rows of 32-bit entries (1 MiB); the rest sibling lists. */
+const HYBRID_DENSE_STATES = 1024;
 
 class TrieBuilder {
   size = 1;
@@ -197,7 +208,7 @@ class TrieBuilder {
       const sibling = this.nextSibling[old]!;
       nextSibling[s] = sibling === -1 ? -1 : renamed[sibling]!;
     }
-    const denseStates = Math.min(n, MAX_DENSE_STATES);
+    const denseStates = n <= MAX_FULL_STATES ? n : HYBRID_DENSE_STATES;
     const table = new Int32Array(denseStates * 256);
     const step = (state: number, byte: number): number => {
       for (;;) {
@@ -220,8 +231,30 @@ class TrieBuilder {
       table.set(table.subarray(fail[s]! * 256, fail[s]! * 256 + 256), row);
       for (let c = firstChild[s]!; c !== -1; c = nextSibling[c]!) table[row + label[c]!] = c;
     }
-    return { denseStates, table, firstChild, nextSibling, label, fail, depth, match };
+    if (denseStates === n) return fullAutomaton(table, depth, match);
+    return { full: false, matchFrom: n, fullTable: new Uint16Array(0), denseStates, table, firstChild, nextSibling, label, fail, depth, match };
   }
+}
+
+/** Renumbers a fully tabled automaton so the states that end a form come last. */
+function fullAutomaton(table: Int32Array, depth: Int32Array, match: Int32Array): Automaton {
+  const n = depth.length;
+  const renamed = new Int32Array(n);
+  let next = 0;
+  for (let s = 0; s < n; s++) if (match[s] === 0) renamed[s] = next++;
+  const matchFrom = next;
+  for (let s = 0; s < n; s++) if (match[s] !== 0) renamed[s] = next++;
+  const fullTable = new Uint16Array(n * 256);
+  const fullDepth = new Int32Array(n);
+  const fullMatch = new Int32Array(n);
+  for (let s = 0; s < n; s++) {
+    const to = renamed[s]!;
+    fullDepth[to] = depth[s]!;
+    fullMatch[to] = match[s]!;
+    for (let b = 0; b < 256; b++) fullTable[to * 256 + b] = renamed[table[s * 256 + b]!]!;
+  }
+  const none = new Int32Array(0);
+  return { full: true, matchFrom, fullTable, denseStates: n, table: none, firstChild: none, nextSibling: none, label: new Uint8Array(0), fail: none, depth: fullDepth, match: fullMatch };
 }
 
 /**
@@ -328,6 +361,25 @@ class KnownValueStreamMasker implements ChunkMasker {
   }
 
   private scan(bytes: Buffer): void {
+    if (this.automaton.full) this.scanFull(bytes);
+    else this.scanHybrid(bytes);
+    this.position += bytes.length;
+    this.held.push(bytes);
+  }
+
+  /** The hot loop for the usual small set: one table load and one comparison per byte. */
+  private scanFull(bytes: Buffer): void {
+    const { fullTable, matchFrom, match } = this.automaton;
+    const base = this.position;
+    let state = this.state;
+    for (let i = 0; i < bytes.length; i++) {
+      state = fullTable[state * 256 + bytes[i]!]!;
+      if (state >= matchFrom) this.cover(base + i + 1 - match[state]!, base + i + 1);
+    }
+    this.state = state;
+  }
+
+  private scanHybrid(bytes: Buffer): void {
     const { denseStates, table, firstChild, nextSibling, label, fail, match } = this.automaton;
     const base = this.position;
     let state = this.state;
@@ -350,8 +402,6 @@ class KnownValueStreamMasker implements ChunkMasker {
       if (length > 0) this.cover(base + i + 1 - length, base + i + 1);
     }
     this.state = state;
-    this.position = base + bytes.length;
-    this.held.push(bytes);
   }
 
   /** Adds `[start, end)` to the covered intervals, merging overlapping and touching ones. */

@@ -124,6 +124,19 @@ describe('known-value masker', () => {
     expect(stream(known, Array.from(text, (_, i) => text.subarray(i, i + 1))).out.equals(expected)).toBe(true);
   });
 
+  it('masks the same with a set too large for full tables (sibling lists and failure links)', () => {
+    const fillers = Array.from({ length: 300 }, (_, i) => `filler-${i}-${'q'.repeat(i % 23)}-end`);
+    const large = compiled([...values, ...fillers]);
+    const withFillers = Buffer.concat([text, Buffer.from(`${fillers[7]} and ${Buffer.from(fillers[299]!).toString('base64')}\n`)]);
+    const want = reference(withFillers, [...values, ...fillers]);
+    expect([known.automaton.full, large.automaton.full]).toEqual([true, false]);
+    expect(maskKnownValues(withFillers, large).equals(want)).toBe(true);
+    for (let cut = 0; cut <= withFillers.length; cut += 7) {
+      if (!stream(large, [withFillers.subarray(0, cut), withFillers.subarray(cut)]).out.equals(want)) throw new Error(`split at byte ${cut} differs`);
+    }
+    for (let seed = 1; seed <= 10; seed++) expect(stream(large, randomChunks(withFillers, rng(seed), 9)).out.equals(want)).toBe(true);
+  });
+
   it('masks overlapping, nested and adjacent values as one marker per covered run', () => {
     const overlapping = ['abcdef', 'defghi', 'cdefgh', 'xxxx', 'zzzzzzzz', 'zzzz'];
     const k = compiled(overlapping);
