@@ -108,9 +108,10 @@ export interface KnownValues {
 }
 
 /**
- * The automaton in flat typed arrays, states numbered breadth first. The shallow states (where
- * ordinary output spends nearly all its time) have a full transition table; deeper ones keep
- * first-child/next-sibling lists and failure links, so memory stays proportional to the forms.
+ * The automaton in flat typed arrays, states numbered breadth first. Small sets get a full
+ * transition table; larger ones give table rows to the states with the most children (where a
+ * list would be long) and keep first-child/next-sibling lists and failure links for the rest, so
+ * memory stays proportional to the forms.
  */
 interface Automaton {
   /**
@@ -122,9 +123,9 @@ interface Automaton {
   matchFrom: number;
   /** With `full`: `fullTable[state * 256 + byte]` is the next state (16 bits: half the memory). */
   fullTable: Uint16Array;
-  /** States below this number use `table`. */
-  denseStates: number;
-  /** `table[state * 256 + byte]`: the next state, failures already followed. */
+  /** The state's row in `table`, or -1 (then its sibling list and failure link are used). */
+  rowOf: Int32Array;
+  /** `table[rowOf[state] * 256 + byte]`: the next state, failures already followed. */
   table: Int32Array;
   firstChild: Int32Array;
   nextSibling: Int32Array;
@@ -137,8 +138,8 @@ interface Automaton {
 
 /** Up to this many states, every state has a table row of 16-bit entries (at most 2 MiB). */
 const MAX_FULL_STATES = 4096;
-/** Beyond, the shallowest states have rows of 32-bit entries (1 MiB); the rest sibling lists. */
-const HYBRID_DENSE_STATES = 1024;
+/** Beyond, this many states with the most children have rows of 32-bit entries (1 MiB). */
+const HYBRID_ROWS = 1024;
 
 class TrieBuilder {
   size = 1;
@@ -208,16 +209,18 @@ class TrieBuilder {
       const sibling = this.nextSibling[old]!;
       nextSibling[s] = sibling === -1 ? -1 : renamed[sibling]!;
     }
-    const denseStates = n <= MAX_FULL_STATES ? n : HYBRID_DENSE_STATES;
-    const table = new Int32Array(denseStates * 256);
+    const full = n <= MAX_FULL_STATES;
+    const rowOf = full ? Int32Array.from({ length: n }, (_, s) => s) : rowsForWidest(firstChild, nextSibling);
+    const table = new Int32Array((full ? n : HYBRID_ROWS) * 256);
     const step = (state: number, byte: number): number => {
       for (;;) {
-        if (state < denseStates) return table[state * 256 + byte]!;
+        const row = rowOf[state]!;
+        if (row >= 0) return table[row * 256 + byte]!;
         for (let c = firstChild[state]!; c !== -1; c = nextSibling[c]!) if (label[c] === byte) return c;
         state = fail[state]!;
       }
     };
-    for (let c = firstChild[0]!; c !== -1; c = nextSibling[c]!) table[label[c]!] = c;
+    // In breadth-first order a failure target (shallower) is complete before anyone steps from it.
     for (let s = 0; s < n; s++) {
       // The longest form ending here is the state itself when it is one (it is the longest suffix).
       match[s] = this.terminal[order[s]!] ? depth[s]! : match[fail[s]!]!;
@@ -225,15 +228,36 @@ class TrieBuilder {
         depth[c] = depth[s]! + 1;
         if (s !== 0) fail[c] = step(fail[s]!, label[c]!);
       }
-      if (s === 0 || s >= denseStates) continue;
+      const row = rowOf[s]!;
+      if (row < 0) continue;
       // A full row: the child where there is one, else where the failure state goes.
-      const row = s * 256;
-      table.set(table.subarray(fail[s]! * 256, fail[s]! * 256 + 256), row);
-      for (let c = firstChild[s]!; c !== -1; c = nextSibling[c]!) table[row + label[c]!] = c;
+      const at = row * 256;
+      if (s !== 0) for (let b = 0; b < 256; b++) table[at + b] = step(fail[s]!, b);
+      for (let c = firstChild[s]!; c !== -1; c = nextSibling[c]!) table[at + label[c]!] = c;
     }
-    if (denseStates === n) return fullAutomaton(table, depth, match);
-    return { full: false, matchFrom: n, fullTable: new Uint16Array(0), denseStates, table, firstChild, nextSibling, label, fail, depth, match };
+    if (full) return fullAutomaton(table, depth, match);
+    return { full: false, matchFrom: n, fullTable: new Uint16Array(0), rowOf, table, firstChild, nextSibling, label, fail, depth, match };
   }
+}
+
+/** Table rows for the root and the {@link HYBRID_ROWS} - 1 states with the most children. */
+function rowsForWidest(firstChild: Int32Array, nextSibling: Int32Array): Int32Array {
+  const n = firstChild.length;
+  const fanOut = new Int32Array(n);
+  for (let s = 0; s < n; s++) for (let c = firstChild[s]!; c !== -1; c = nextSibling[c]!) fanOut[s]!++;
+  // Counting sort by fan-out, widest first, breadth-first order within a width.
+  const byWidth: number[][] = [];
+  for (let s = 1; s < n; s++) if (fanOut[s]! > 1) (byWidth[fanOut[s]!] ??= []).push(s);
+  const rowOf = new Int32Array(n).fill(-1);
+  rowOf[0] = 0;
+  let rows = 1;
+  for (let width = byWidth.length - 1; width > 1 && rows < HYBRID_ROWS; width--) {
+    for (const s of byWidth[width] ?? []) {
+      if (rows === HYBRID_ROWS) break;
+      rowOf[s] = rows++;
+    }
+  }
+  return rowOf;
 }
 
 /** Renumbers a fully tabled automaton so the states that end a form come last. */
@@ -254,7 +278,7 @@ function fullAutomaton(table: Int32Array, depth: Int32Array, match: Int32Array):
     for (let b = 0; b < 256; b++) fullTable[to * 256 + b] = renamed[table[s * 256 + b]!]!;
   }
   const none = new Int32Array(0);
-  return { full: true, matchFrom, fullTable, denseStates: n, table: none, firstChild: none, nextSibling: none, label: new Uint8Array(0), fail: none, depth: fullDepth, match: fullMatch };
+  return { full: true, matchFrom, fullTable, rowOf: none, table: none, firstChild: none, nextSibling: none, label: new Uint8Array(0), fail: none, depth: fullDepth, match: fullMatch };
 }
 
 /**
@@ -380,14 +404,15 @@ class KnownValueStreamMasker implements ChunkMasker {
   }
 
   private scanHybrid(bytes: Buffer): void {
-    const { denseStates, table, firstChild, nextSibling, label, fail, match } = this.automaton;
+    const { rowOf, table, firstChild, nextSibling, label, fail, match } = this.automaton;
     const base = this.position;
     let state = this.state;
     for (let i = 0; i < bytes.length; i++) {
       const byte = bytes[i]!;
       for (;;) {
-        if (state < denseStates) {
-          state = table[state * 256 + byte]!;
+        const row = rowOf[state]!;
+        if (row >= 0) {
+          state = table[row * 256 + byte]!;
           break;
         }
         let c = firstChild[state]!;
