@@ -13,5 +13,5 @@ export default tseslint.config(
     },
   },
   { files: ['test/**', 'scripts/**', 'bench/**', 'bin/**'], rules: { 'no-console': 'off' } },
-  { files: ['bin/**/*.js'], languageOptions: { globals: { process: 'readonly' } } },
+  { files: ['bin/**/*.js'], languageOptions: { globals: { process: 'readonly', Buffer: 'readonly' } } },
 );

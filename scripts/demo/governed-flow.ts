@@ -85,6 +85,9 @@ export async function governedFlow(ctx: DemoContext): Promise<void> {
   const held = ctx.startCi([...kubectl, 'exec', '-n', 'prod', 'web', '--', 'sh', '-c', command], 60_000);
   const [notice, approval] = await held.waitFor(/kgate: .* is held for approval .*kgate approve (\S+)/);
   show('An exec in prod is held until an SRE lead approves it', `kgate exec --grant operate -- kubectl exec -n prod web -- sh -c '${command}'`, notice);
+  const seen = await ctx.as('carol', ['approvals', 'show', approval!]);
+  show('carol (sre-leads) sees exactly what she is asked to approve, each argument as it will run', `kgate approvals show ${approval}`, seen.stdout);
+  expectThat(seen.code === 0 && seen.stdout.includes(`  [2] ${command}\n`), 'the approver sees the held command exactly');
   const approved = await ctx.as('carol', ['approve', approval!, '--reason', 'routine check']);
   show('carol (sre-leads) approves it from her own terminal', `kgate approve ${approval} --reason "routine check"`, approved.stderr + approved.stdout);
   expectThat(approved.code === 0 && approved.stdout.includes(`Approval ${approval} is approved`), 'carol approves');

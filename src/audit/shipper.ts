@@ -15,6 +15,11 @@ export const MAX_SHIP_BATCH = 1000;
 export interface ShipResult {
   accepted: number;
   duplicates: number;
+  /**
+   * Events whose auditID the service already holds with other content (someone wrote it first):
+   * kept there as conflicts, which `kgate audit verify` reports; resending them changes nothing.
+   */
+  conflicts?: number;
 }
 
 export interface ShipperBackoff {
@@ -118,9 +123,11 @@ export function createShipper(opts: ShipperOptions): AuditShipper {
       batch = opts.spool.pending(size);
       if (batch.length === 0) return 'idle';
       const result = await opts.send(batch.map((entry) => entry.event));
-      if (result.accepted + result.duplicates !== batch.length) {
-        throw new Error(`the service accounted for ${result.accepted + result.duplicates} of ${batch.length} events`);
+      const conflicts = result.conflicts ?? 0;
+      if (result.accepted + result.duplicates + conflicts !== batch.length) {
+        throw new Error(`the service accounted for ${result.accepted + result.duplicates + conflicts} of ${batch.length} events`);
       }
+      if (conflicts > 0) log(`audit shipping: the service already held other events under ${conflicts} of these auditIDs; it keeps them as conflicts, which kgate audit verify reports`);
       opts.spool.ack(batch.map((entry) => entry.id));
       shipped += batch.length;
       if (failures > 0) log(`audit shipping recovered after ${failures} failed attempt(s)`);

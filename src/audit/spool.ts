@@ -3,8 +3,10 @@
  * `synchronous=FULL`) in the state directory, until the policy service has accepted them. An
  * `append` resolves only after its transaction is committed and synced, so an event the broker
  * has answered for survives kill -9 and power loss. Appends made in the same tick share one commit.
- * Past the size cap appends fail with {@link SpoolFullError}: the broker then refuses requests
- * rather than serve them unaudited.
+ * Past the size cap appends fail with {@link SpoolFullError}, and a commit the disk refuses (full,
+ * read-only, a file-size limit) fails with {@link SpoolWriteError} carrying SQLite's own error: the
+ * broker then refuses requests rather than serve them unaudited, and `probe` tells it when the
+ * spool can write again.
  */
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -36,14 +38,25 @@ export interface SpoolStats {
   maxEvents: number;
 }
 
-export interface AuditSpool {
-  /** Commits `event`; resolves once it is on disk. @throws SpoolFullError past the cap. */
+/** Where a broker's sealed audit events are committed: the spool, or the gateway's store writer. */
+export interface AuditTarget {
+  /** Commits `event`; resolves once it is on disk. @throws SpoolFullError past the cap, SpoolWriteError when the disk refuses. */
   append(event: AuditEvent): Promise<void>;
+  stats(): SpoolStats;
+  /** The error of the last write that failed, until a write succeeds again; undefined when writes work. */
+  failure(): Error | undefined;
+  /**
+   * Commits a write of its own about the size of a large event (nothing of record) and clears
+   * `failure` when it works. @throws the error that stops it.
+   */
+  probe(): Promise<void>;
+}
+
+export interface AuditSpool extends AuditTarget {
   /** Up to `limit` committed events not yet acknowledged, oldest first. */
   pending(limit: number): SpooledEvent[];
   /** Forgets events the service accepted. */
   ack(ids: readonly number[]): void;
-  stats(): SpoolStats;
   /** Calls `listener` after each commit of new events; returns the unsubscribe function. */
   onAppend(listener: () => void): () => void;
   /** Waits for appends in flight, then closes the database. */
@@ -61,6 +74,18 @@ export class SpoolFullError extends KgateError {
   }
 }
 
+/** The spool's database refused a write: the disk is full or read-only, or a file-size limit was reached. */
+export class SpoolWriteError extends KgateError {
+  constructor(what: string, cause: unknown) {
+    super(`The audit spool could not ${what}: ${(cause as Error).message}`, {
+      code: 'KGATE_AUDIT_SPOOL_WRITE',
+      exit: ExitCode.Unavailable,
+      cause,
+      suggestions: ['Free space on the disk that holds kgate\'s state directory, or make it writable.'],
+    });
+  }
+}
+
 /** The spool was used after `close()`. */
 export class SpoolClosedError extends KgateError {
   constructor() {
@@ -73,7 +98,14 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS spool (
   audit_id TEXT NOT NULL,
   bytes INTEGER NOT NULL,
   body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS probe (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  pad BLOB NOT NULL
 )`;
+
+/** About a large event: a probe that fits says an event of that size would fit too. */
+const PROBE_BYTES = 16 * 1024;
 
 const ACK_CHUNK = 500;
 
@@ -103,6 +135,19 @@ function createPrivately(path: string): void {
 }
 
 /**
+ * Rolls back what is left of a failed transaction. A failed COMMIT may have ended it already (SQLite
+ * rolls back by itself on an I/O error), and a ROLLBACK that throws must not hide the error that
+ * says what went wrong.
+ */
+function rollbackQuietly(db: DatabaseSync): void {
+  try {
+    if (db.isTransaction) db.exec('ROLLBACK');
+  } catch {
+    // The caller reports the first error.
+  }
+}
+
+/**
  * Opens (creating it and its directory if needed) the spool at `path`. What a previous run left
  * unshipped is still pending.
  */
@@ -120,6 +165,8 @@ export function openSpool(path: string, opts: SpoolOptions): AuditSpool {
     throw error;
   }
   const insert = db.prepare('INSERT INTO spool (audit_id, bytes, body) VALUES (?, ?, ?)');
+  // Fresh random bytes each time: SQLite skips rewriting pages whose content did not change.
+  const probeRow = db.prepare(`INSERT INTO probe (id, pad) VALUES (1, randomblob(${PROBE_BYTES})) ON CONFLICT (id) DO UPDATE SET pad = excluded.pad`);
   const select = db.prepare('SELECT id, body FROM spool ORDER BY id LIMIT ?');
   const totals = db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM spool').get() as { n: number; b: number };
   let count = Number(totals.n);
@@ -127,7 +174,26 @@ export function openSpool(path: string, opts: SpoolOptions): AuditSpool {
   let queue: Waiting[] = [];
   let scheduled: Promise<void> | undefined;
   let closed = false;
+  let failure: SpoolWriteError | undefined;
   const listeners = new Set<() => void>();
+
+  /** Runs `work` in a write transaction; a failure is recorded and thrown as a SpoolWriteError. */
+  const write = (what: string, work: () => void): void => {
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        work();
+        db.exec('COMMIT');
+      } catch (error) {
+        rollbackQuietly(db);
+        throw error;
+      }
+    } catch (error) {
+      failure = new SpoolWriteError(what, error);
+      throw failure;
+    }
+    failure = undefined;
+  };
 
   const stats = (): SpoolStats => ({ pending: count, bytes, maxBytes: opts.maxBytes, maxEvents: opts.maxEvents });
 
@@ -136,14 +202,9 @@ export function openSpool(path: string, opts: SpoolOptions): AuditSpool {
     queue = [];
     scheduled = undefined;
     try {
-      db.exec('BEGIN IMMEDIATE');
-      try {
+      write(`commit ${batch.length === 1 ? 'an audit event' : `${batch.length} audit events`}`, () => {
         for (const w of batch) insert.run(w.auditID, w.bytes, w.body);
-        db.exec('COMMIT');
-      } catch (error) {
-        db.exec('ROLLBACK');
-        throw error;
-      }
+      });
     } catch (error) {
       for (const w of batch) {
         count -= 1;
@@ -182,8 +243,7 @@ export function openSpool(path: string, opts: SpoolOptions): AuditSpool {
       if (ids.length === 0) return;
       let freedCount = 0;
       let freedBytes = 0;
-      db.exec('BEGIN IMMEDIATE');
-      try {
+      write('forget shipped events', () => {
         // Chunks stay well under SQLite's limit on bound parameters.
         for (let i = 0; i < ids.length; i += ACK_CHUNK) {
           const chunk = ids.slice(i, i + ACK_CHUNK);
@@ -193,15 +253,18 @@ export function openSpool(path: string, opts: SpoolOptions): AuditSpool {
           freedCount += Number(freed.n);
           freedBytes += Number(freed.b);
         }
-        db.exec('COMMIT');
-      } catch (error) {
-        db.exec('ROLLBACK');
-        throw error;
-      }
+      });
       count -= freedCount;
       bytes -= freedBytes;
     },
     stats,
+    failure: () => failure,
+    async probe() {
+      if (closed) throw new SpoolClosedError();
+      // After the appends already queued, so their outcome counts first.
+      await scheduled;
+      write('write', () => probeRow.run());
+    },
     onAppend(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

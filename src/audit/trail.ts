@@ -6,7 +6,8 @@
  * spool and ship in batches: an event can reach the service after newer ones from another
  * broker. Events are told apart by auditID, so each is handed on once however many polls see it.
  */
-import type { AuditFilter, AuditPage } from '../policy/client.js';
+import type { AuditConflictFilter, AuditConflictPage, AuditFilter, AuditPage } from '../policy/client.js';
+import type { AuditConflictRecord } from '../policy/store/types.js';
 import type { AuditEvent } from './event.js';
 
 /** `PolicyClient.searchAudit`, or anything answering like it. */
@@ -25,6 +26,21 @@ export async function readTrail(search: AuditSearch, filter: Omit<AuditFilter, '
     cursor = page.next;
   } while (cursor);
   return events;
+}
+
+/** `PolicyClient.searchAuditConflicts`, or anything answering like it. */
+export type AuditConflictSearch = (filter: AuditConflictFilter) => Promise<AuditConflictPage>;
+
+/** Every conflict matching `filter`, following the cursor. */
+export async function readConflicts(search: AuditConflictSearch, filter: Omit<AuditConflictFilter, 'cursor' | 'limit'>): Promise<AuditConflictRecord[]> {
+  const conflicts: AuditConflictRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await search({ ...filter, limit: 1000, ...(cursor ? { cursor } : {}) });
+    conflicts.push(...page.items);
+    cursor = page.next;
+  } while (cursor);
+  return conflicts;
 }
 
 /** The time an event is ordered by in the store, in epoch ms. */

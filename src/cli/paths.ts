@@ -1,5 +1,7 @@
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+// Built-ins through process.getBuiltinModule: the credential plugin's warm path imports this
+// file, and an ESM import of a `node:` module costs it milliseconds (see gateway-warm.ts).
+const { homedir } = process.getBuiltinModule('node:os');
+const { join } = process.getBuiltinModule('node:path');
 
 /** Where kgate keeps things on this machine. Each can be moved with an environment variable. */
 export interface KgatePaths {

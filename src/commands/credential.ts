@@ -6,7 +6,7 @@ import { controlRequest } from '../broker/daemon/control-client.js';
 import { ensureDaemon } from '../broker/daemon/ensure-daemon.js';
 import { execCredential, parseExecInfo, type ExecInfo } from '../broker/daemon/exec-credential.js';
 import { brokerLayout } from '../broker/daemon/layout.js';
-import type { ContextKey } from '../broker/context/credential-cache.js';
+import type { ContextKey } from '../broker/context/credential-file.js';
 import type { CredentialResponse } from '../broker/daemon/protocol.js';
 import type { PolicyClient } from '../policy/client.js';
 

@@ -7,7 +7,7 @@ import { rootCertificates } from 'node:tls';
 import type { Agent } from 'undici';
 import { ExitCode, KgateError } from '../cli/errors.js';
 import type { ApprovalView, CredentialView, GatewayCredentialView, GrantRequestBody, GrantTemplateView, GrantView, ListView, PolicyRulesView, RequestApprovalBody } from './server/api.js';
-import type { AuditQuery } from './store/types.js';
+import type { AuditConflictQuery, AuditConflictRecord, AuditQuery } from './store/types.js';
 
 export type { ApprovalView, CredentialView, GatewayCredentialView, GrantRequestBody, GrantTemplateView, GrantView, PolicyRulesView, PrincipalView, RequestApprovalBody } from './server/api.js';
 
@@ -33,6 +33,14 @@ export type AuditFilter = AuditQuery;
 
 export interface AuditPage {
   items: Record<string, unknown>[];
+  next?: string;
+}
+
+/** Filters of `GET /v1/audit/conflicts`. */
+export type AuditConflictFilter = AuditConflictQuery;
+
+export interface AuditConflictPage {
+  items: AuditConflictRecord[];
   next?: string;
 }
 
@@ -119,13 +127,19 @@ export class PolicyClient {
     return this.call('POST', '/v1/approvals', body);
   }
 
-  ingestAudit(events: Record<string, unknown>[]): Promise<{ accepted: number; duplicates: number }> {
+  ingestAudit(events: Record<string, unknown>[]): Promise<{ accepted: number; duplicates: number; conflicts?: number }> {
     return this.call('POST', '/v1/audit/events', { events });
   }
 
   searchAudit(filter: AuditFilter = {}): Promise<AuditPage> {
     const { limit, ...rest } = filter;
     return this.call('GET', `/v1/audit/events${query({ ...rest, limit: limit === undefined ? undefined : String(limit) })}`);
+  }
+
+  /** Copies of stored events that arrived with other content under the same id. */
+  searchAuditConflicts(filter: AuditConflictFilter = {}): Promise<AuditConflictPage> {
+    const { limit, ...rest } = filter;
+    return this.call('GET', `/v1/audit/conflicts${query({ ...rest, limit: limit === undefined ? undefined : String(limit) })}`);
   }
 
   /** Stores the recording of an exec session of `grant` (the caller's own, on a broker-mode cluster). */

@@ -4,10 +4,16 @@
  */
 import type { ApprovalView, GrantView } from './server/api.js';
 
+/** The width a cell takes on a terminal: ANSI styling (highlights) takes none. */
+function visibleWidth(cell: string): number {
+  // eslint-disable-next-line no-control-regex -- ESC starts the SGR sequences highlights use
+  return cell.replace(/\x1b\[[0-9;]*m/g, '').length;
+}
+
 /** Left-aligned columns separated by two spaces, with a header row. */
 export function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleWidth(r[i] ?? ''))));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(Math.max(0, widths[i]! - visibleWidth(c))))).join('  ').trimEnd();
   return [line(header), ...rows.map(line)];
 }
 
@@ -64,20 +70,6 @@ export function grantDetails(g: GrantView): string[] {
   if (g.endedAt) lines.push(`Ended:      ${time(g.endedAt)}${g.endedBy ? ` by ${g.endedBy}` : ''}`);
   if (g.reason) lines.push(`Reason:     ${g.reason}`);
   return lines;
-}
-
-export function approvalRows(approvals: ApprovalView[]): string[] {
-  return table(
-    ['ID', 'STATE', 'KIND', 'REQUESTER', 'CLUSTER', 'WHAT', 'VOTES', 'EXPIRES'],
-    approvals.map((a) => [a.id, a.state, a.kind, a.requester.name, a.cluster, whatOf(a), `${a.votes.filter((v) => v.decision === 'approve').length}/${a.rule.count}`, time(a.expiresAt)]),
-  );
-}
-
-function whatOf(a: ApprovalView): string {
-  if (a.kind === 'grant') return `grant ${a.grantId ?? '?'}`;
-  const r = a.request;
-  if (!r) return '-';
-  return `${r.verb} ${r.path}${r.command ? ` -- ${r.command.join(' ')}` : ''}`;
 }
 
 /** One sentence about an approval after a vote. */

@@ -202,8 +202,17 @@ export interface Approval {
   cluster: string;
   rule: ApprovalRule;
   grantId?: string;
-  /** For request approvals: the canonical request and a digest of its body. */
-  request?: { verb: string; path: string; namespace?: string; resource?: string; subresource?: string; name?: string; command?: string[]; bodyDigest?: string; ruleName: string; message: string };
+  /**
+   * For request approvals, what everyone may see of the held request: its target and exec command
+   * with secrets masked, and the digest of the exact request (method, URL, Content-Type, body) the
+   * approval is bound to. The exact request itself is kept apart, for approvers only, while pending.
+   */
+  request?: {
+    verb: string; path: string; namespace?: string; resource?: string; subresource?: string; name?: string; container?: string; command?: string[];
+    /** `sha256:<hex>` of the held request (src/policy/held-request.ts). */
+    digest: string;
+    ruleName: string; message: string;
+  };
   votes: ApprovalVote[];
   createdAt: number;
   expiresAt: number;

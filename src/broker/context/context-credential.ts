@@ -15,7 +15,8 @@ import { PolicyApiError, type GrantRequestBody, type GrantView, type PolicyClien
 import { waitForGrant } from '../../policy/grant-wait.js';
 import { describeGrant } from '../../policy/render.js';
 import { findPendingGrant, findReusableGrant } from '../runtime/obtain-grant.js';
-import { contextKeyDigest, isFresh, markServed, readCachedCredential, wasServed, writeCachedCredential, type CachedGatewayCredential, type ContextKey } from './credential-cache.js';
+import { writeCachedCredential } from './credential-cache.js';
+import { contextKeyDigest, isFresh, markServed, readCachedCredential, wasServed, type CachedGatewayCredential, type ContextKey } from './credential-file.js';
 
 const MAX_WAIT_MS = 15 * 60_000;
 
@@ -73,10 +74,10 @@ export async function contextCredential(options: ContextCredentialOptions): Prom
 
 async function attempt(options: ContextCredentialOptions): Promise<Attempt> {
   const { key, stateDir, parent } = options;
-  const cached = await readCachedCredential(stateDir, key);
+  const cached = readCachedCredential(stateDir, key);
   // One this kubectl was already handed is not handed again: the gateway refused it.
-  if (cached && isFresh(cached, Date.now()) && !(await wasServed(stateDir, cached.id, parent))) {
-    await markServed(stateDir, cached.id, parent);
+  if (cached && isFresh(cached, Date.now()) && !wasServed(stateDir, cached.id, parent)) {
+    markServed(stateDir, cached.id, parent);
     return { credential: cached };
   }
   await options.ensureLogin();
@@ -96,6 +97,6 @@ async function attempt(options: ContextCredentialOptions): Promise<Attempt> {
   });
   const credential: CachedGatewayCredential = { id: view.id, token: view.token, grant: view.grant, cluster: view.cluster, expiresAt: view.expiresAt };
   await writeCachedCredential(stateDir, key, credential);
-  await markServed(stateDir, credential.id, parent);
+  markServed(stateDir, credential.id, parent);
   return { credential };
 }

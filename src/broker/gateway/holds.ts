@@ -3,13 +3,16 @@
  * show a wait, so its held request waits for the decision like in the local broker (the run learns
  * of the hold by long-polling its own pending approvals). A plain kubectl context cannot show a
  * wait: its request is refused at once with a Status naming the approval, and once approved the
- * same request — same verb, target, command and body digest — is let through once, for a while.
+ * same request — the same digest over method, URL (target, command, options), Content-Type and body
+ * bytes — is let through once, for a while. Masked commands are never compared: two commands that
+ * differ only in a part a detector masks look the same to everyone but approvers.
  */
 import type { Detector } from '../../mask/detectors.js';
 import { approvalView, type ApprovalView, type RequestApprovalBody } from '../../policy/server/api.js';
 import type { Approval, Principal } from '../../policy/types.js';
 import { principalId } from '../../policy/types.js';
 import type { HeldRequest, HoldOutcome } from '../pipeline/types.js';
+import { heldRequestDigest } from '../../policy/held-request.js';
 import { approvalRequestBody, createApprovalHold } from '../runtime/approval-hold.js';
 
 /** How long an approved request may be re-run by a client that could not wait for it. */
@@ -38,14 +41,10 @@ export interface GatewayHoldOptions {
   log: (line: string) => void;
 }
 
-/** Whether an approval was given for exactly this request. */
+/** Whether an approval was given for exactly this request, under the same rule. */
 function sameRequest(approval: Approval, body: RequestApprovalBody): boolean {
   const a = approval.request;
-  const b = body.request;
-  if (!a) return false;
-  return a.ruleName === body.rule && a.verb === b.verb && a.path === b.path && (a.namespace ?? '') === (b.namespace ?? '') &&
-    (a.subresource ?? '') === (b.subresource ?? '') && (a.name ?? '') === (b.name ?? '') &&
-    JSON.stringify(a.command ?? []) === JSON.stringify(b.command ?? []) && (a.bodyDigest ?? '') === (body.bodyDigest ?? '');
+  return a !== undefined && a.ruleName === body.rule && a.digest === heldRequestDigest(body.request);
 }
 
 function approvedAt(approval: Approval): number {
@@ -67,7 +66,7 @@ export function createGatewayHold(options: GatewayHoldOptions): (request: HeldRe
     return createApprovalHold({ client, cluster, detectors: options.detectors, status: options.log });
   }
   return async (request) => {
-    const body = approvalRequestBody(cluster, request, options.detectors);
+    const body = approvalRequestBody(cluster, request);
     const now = desk.now();
     const reusable = (await desk.approvedRequests(principalId(requester), cluster))
       .filter((a) => sameRequest(a, body) && approvedAt(a) + APPROVED_REQUEST_WINDOW_MS > now);

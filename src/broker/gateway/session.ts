@@ -71,6 +71,7 @@ export async function openGatewaySession(credential: GatewayCredentialRecord, gr
     masking: deps.masking,
     onAudit: (record) => sink.complete(record),
     onResponseStarted: (record) => sink.started(record),
+    admit: () => sink.admit(),
     holdForApproval: createGatewayHold({ desk: deps.desk, requester: grant.principal, cluster: grant.cluster, detectors, canWait: credential.purpose === 'run', log }),
     record: createRecordings({
       client: {

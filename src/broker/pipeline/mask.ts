@@ -2,7 +2,8 @@
  * Stage 6b: the response body through its masker to the client. Streams are masked chunk by
  * chunk with backpressure; single objects are buffered up to a cap. Whatever cannot be masked
  * never reaches the client: before the headers it becomes a 502 Status, after them the client's
- * connection is reset; in both cases the upstream response is aborted.
+ * connection is reset; in both cases the upstream response is aborted. A response whose audit
+ * record cannot be written is withheld the same way.
  */
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
@@ -43,8 +44,10 @@ export interface DeliveryOptions {
   /**
    * Awaited with the delivery's facts just before the last byte is sent, so the audit event is
    * on disk before the client sees the response complete. Not called when a response fails.
+   * Resolving with a Status withholds the response: the client gets that Status if the response
+   * has not started, else a reset.
    */
-  beforeEnd?: (delivery: Delivery) => Promise<void>;
+  beforeEnd?: (delivery: Delivery) => Promise<StatusResponse | undefined>;
 }
 
 /** Sends a Status unless the response has started; then resets the connection instead. */
@@ -79,6 +82,12 @@ function write(res: ServerResponse, chunk: Uint8Array): Promise<boolean> {
     res.on('drain', onDrain);
     res.on('close', onClose);
   });
+}
+
+/** The audit record of the response could not be written: `refusal`, or a reset, instead of it. */
+function withhold(opts: DeliveryOptions, delivery: Delivery, refusal: StatusResponse): Delivery {
+  opts.response.body.destroy();
+  return { ...delivery, statusCode: sendStatus(opts.res, refusal, opts.auditId), error: 'withheld: its audit record could not be written' };
 }
 
 function refuseBody(opts: DeliveryOptions, reason: string, maskedCount = 0): Delivery {
@@ -136,7 +145,8 @@ async function deliverObject(opts: DeliveryOptions): Promise<Delivery> {
   }
   const headers = responseHeaders(response.headers, { auditId: opts.auditId, unchanged: false, maskedCount: count });
   const delivery: Delivery = { statusCode: response.statusCode, maskedCount: count, maskFailed: false };
-  await opts.beforeEnd?.(delivery);
+  const withheld = await opts.beforeEnd?.(delivery);
+  if (withheld) return withhold(opts, delivery, withheld);
   res.writeHead(response.statusCode, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
   res.end(body);
   return delivery;
@@ -164,9 +174,11 @@ async function deliverStream(opts: DeliveryOptions): Promise<Delivery> {
       }
     }
     const rest = masker.end();
-    start();
     const delivery: Delivery = { statusCode: response.statusCode, maskedCount: masker.maskedCount, maskFailed: false };
-    await opts.beforeEnd?.(delivery);
+    // Before start(): a body that was all buffered can still be withheld with a Status.
+    const withheld = await opts.beforeEnd?.(delivery);
+    if (withheld) return withhold(opts, delivery, withheld);
+    start();
     if (!closed()) res.end(rest);
     return delivery;
   } catch (error) {
@@ -186,7 +198,8 @@ export async function deliverResponse(opts: DeliveryOptions): Promise<Delivery> 
     case 'none': {
       await response.body.dump();
       const delivery: Delivery = { statusCode: response.statusCode, maskedCount: 0, maskFailed: false };
-      await opts.beforeEnd?.(delivery);
+      const withheld = await opts.beforeEnd?.(delivery);
+      if (withheld) return withhold(opts, delivery, withheld);
       res.writeHead(response.statusCode, responseHeaders(response.headers, { auditId: opts.auditId, unchanged: true }));
       res.end();
       return delivery;

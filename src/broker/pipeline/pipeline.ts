@@ -2,9 +2,11 @@
  * The broker's HTTP request pipeline, one stage per file: canonicalize → classify → decide →
  * (hold) → rewrite → forward → mask → respond, with SelfSubjectAccessReviews answered by the guardrails
  * and pod connects handed to the exec relay. Plug `handle` and `upgrade` into
- * `startLoopbackListener`. Every request ends in exactly one audit record.
+ * `startLoopbackListener`. Every request ends in exactly one audit record, and none is served
+ * without it: a response whose record cannot be written is withheld (503 before it starts, a
+ * reset after), and `admit` refuses new requests while the trail cannot take them.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { RecentRefusals, unrecordableStreamRefusal } from '../exec/index.js';
@@ -13,6 +15,7 @@ import { writeRawStatus } from '../raw-response.js';
 import { badRequest, forbidden, requestEntityTooLarge, statusResponse, type StatusResponse } from '../../kube/status.js';
 import { maskerFor, type Masker } from '../../mask/object-masker.js';
 import type { RequestDecision } from '../../policy/evaluate-request.js';
+import { heldBodyProblem, heldRequestDetail, MAX_HELD_BODY_BYTES } from '../../policy/held-request.js';
 import { answersLocally, MAX_REVIEW_BYTES, parseAccessReview, refusedReview } from './access-review.js';
 import { canonicalStage } from './canonicalize.js';
 import { classifyRequest, hasRequestBody, unreadableBodyRefusal, type ClassifiedRequest } from './classify.js';
@@ -43,6 +46,11 @@ export interface Pipeline {
 }
 
 const DEFAULT_MAX_BUFFERED = 16 * 1024 * 1024;
+
+/** Sent in place of a response whose audit record could not be written. */
+const UNRECORDED = statusResponse(503, 'ServiceUnavailable', 'kgate could not write the audit record of this request, so it withholds the response; requests are refused until the audit trail can be written');
+/** Why kgate ended a stream whose start could not be recorded. */
+const UNRECORDED_STREAM = 'its audit record could not be written';
 
 type Audit = Omit<PipelineAuditRecord, 'endedAt'>;
 
@@ -102,18 +110,28 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return { signal: abort.signal, entry };
   };
 
-  const finish = async (audit: Audit): Promise<void> => {
+  /** Commits the request's audit record; false when it could not be written. */
+  const commit = async (audit: Audit): Promise<boolean> => {
     try {
       await options.onAudit({ ...audit, endedAt: now() });
+      return true;
     } catch (error) {
-      log(`audit sink failed (${(error as Error).message})`);
+      log(`audit: the record of ${audit.auditId} could not be written (${(error as Error).message})`);
+      return false;
     }
   };
-  const started = (audit: Audit): void => {
+  /** Records a request that served nothing: its refusal is sent whatever becomes of the record. */
+  const finish = async (audit: Audit): Promise<void> => {
+    await commit(audit);
+  };
+  /** Commits the ResponseStarted event of a long-running request; false when it could not be written. */
+  const started = async (audit: Audit): Promise<boolean> => {
     try {
-      options.onResponseStarted?.(audit);
+      await options.onResponseStarted?.(audit);
+      return true;
     } catch (error) {
-      log(`audit sink failed (${(error as Error).message})`);
+      log(`audit: the start of ${audit.auditId} could not be written (${(error as Error).message})`);
+      return false;
     }
   };
   const decide = (classified: ClassifiedRequest): RequestDecision =>
@@ -123,7 +141,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
    * Applies an `approve` decision: holds the request until the approval is decided when a hold
    * is configured. Returns the refusal to send, or undefined to go on.
    */
-  async function hold(classified: ClassifiedRequest, decision: RequestDecision, audit: Audit, signal: AbortSignal, body?: Buffer): Promise<StatusResponse | undefined> {
+  async function hold(classified: ClassifiedRequest, decision: RequestDecision, audit: Audit, signal: AbortSignal, held: { contentType?: string; body?: Buffer } = {}): Promise<StatusResponse | undefined> {
     const refusal = guardrailRefusal(classified.info, user, decision);
     if (!refusal || decision.effect !== 'approve' || !options.holdForApproval) return refusal;
     const outcome = await options.holdForApproval({
@@ -132,7 +150,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       command: classified.command,
       rule: decision.rule ?? 'guardrail',
       ...(decision.message ? { message: decision.message } : {}),
-      ...(body?.length ? { bodyDigest: `sha256:${createHash('sha256').update(body).digest('hex')}` } : {}),
+      exact: heldRequestDetail({ method: classified.canonical.method, url: classified.canonical.url, contentType: held.contentType, body: held.body }),
       signal,
     });
     if (outcome.approvalId) audit.approvalId = outcome.approvalId;
@@ -157,17 +175,21 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       contentType: response.headers['content-type'] as string | undefined,
       contentEncoding: response.headers['content-encoding'] as string | undefined,
     });
-    if (streamsImmediately(plan)) started({ ...audit, outcome: 'forwarded', statusCode: response.statusCode });
-    const record = (delivery: Delivery): Promise<void> => {
+    if (streamsImmediately(plan) && !(await started({ ...audit, outcome: 'forwarded', statusCode: response.statusCode }))) {
+      response.body.destroy();
+      return finish({ ...audit, outcome: 'refused', statusCode: sendStatus(res, UNRECORDED, audit.auditId), error: UNRECORDED_STREAM });
+    }
+    const record = async (delivery: Delivery): Promise<StatusResponse | undefined> => {
       recorded = true;
       const error = entry?.endedBecause ? `ended by kgate: ${entry.endedBecause}` : delivery.error;
-      return finish({
+      const written = await commit({
         ...audit,
         outcome: delivery.maskFailed ? 'mask-error' : 'forwarded',
         statusCode: delivery.statusCode,
         maskedCount: delivery.maskedCount,
         ...(error ? { error } : {}),
       });
+      return written ? undefined : UNRECORDED;
     };
     let recorded = false;
     const secretsStream = options.masking.secrets && !masker.exempt && classified.info.resource === 'secrets' && classified.info.subresource === '';
@@ -185,14 +207,17 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     if (!answersLocally(decision)) return forward(req, res, classified, body, audit, signal);
     const apiVersion = `authorization.k8s.io/${classified.info.apiVersion || 'v1'}`;
     const answer = JSON.stringify(refusedReview(parsed.review, apiVersion, decisionReason(decision, Boolean(options.holdForApproval))));
-    await finish({ ...audit, outcome: 'answered-locally', statusCode: 201, ...(decision.rule ? { rule: decision.rule } : {}) });
+    if (!(await commit({ ...audit, outcome: 'answered-locally', statusCode: 201, ...(decision.rule ? { rule: decision.rule } : {}) }))) {
+      sendStatus(res, UNRECORDED, audit.auditId);
+      return;
+    }
     res.writeHead(201, { 'Content-Type': 'application/json', 'Audit-Id': audit.auditId, 'Content-Length': Buffer.byteLength(answer) });
     res.end(answer);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
     const audit: Audit = { auditId: randomUUID(), method: req.method ?? '', decision: 'none', outcome: 'refused', statusCode: 0, maskedCount: 0, startedAt: now() };
-    const unaudited = options.admit?.();
+    const unaudited = await options.admit?.();
     if (unaudited) {
       log(`refused a request: the audit trail cannot take it (${unaudited.code})`);
       sendStatus(res, unaudited, audit.auditId);
@@ -211,12 +236,18 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     Object.assign(audit, { decision: decision.effect, ...(decision.rule ? { rule: decision.rule } : {}) });
     let body: Readable | Buffer | undefined = hasRequestBody(req.headers) ? ctx.body() : undefined;
     if (decision.effect === 'approve' && body && options.holdForApproval) {
-      // A held body is read first: the approver approves these bytes, and the client's upload is not left hanging.
-      body = await readAll(body, maxBuffered);
-      if (!body) return finish({ ...audit, statusCode: sendStatus(res, requestEntityTooLarge(`a request held for approval is limited to ${maxBuffered} bytes`), audit.auditId) });
+      // A held body is read first: the approver approves these bytes, and the client's upload is
+      // not left hanging. It must be small and readable text, or approvers could not check it.
+      body = await readAll(body, MAX_HELD_BODY_BYTES);
+      const problem = heldBodyProblem(body ?? Buffer.alloc(MAX_HELD_BODY_BYTES + 1));
+      if (problem) {
+        const status = problem.code === 413 ? requestEntityTooLarge(problem.message) : statusResponse(415, 'UnsupportedMediaType', problem.message);
+        return finish({ ...audit, statusCode: sendStatus(res, status, audit.auditId), error: problem.code === 413 ? 'held body too large' : 'held body unreadable' });
+      }
     }
     const { signal, entry } = follow(res);
-    const refusal = await hold(classified, decision, audit, signal, Buffer.isBuffer(body) ? body : undefined);
+    const held = { ...(req.headers['content-type'] !== undefined ? { contentType: req.headers['content-type'] } : {}), ...(Buffer.isBuffer(body) ? { body } : {}) };
+    const refusal = await hold(classified, decision, audit, signal, held);
     if (entry.endedBecause) return finish({ ...audit, outcome: 'refused', statusCode: 0, error: `ended by kgate: ${entry.endedBecause}` });
     if (refusal) {
       const outcome = decision.effect === 'approve' ? 'approval-required' : 'denied';
@@ -234,7 +265,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const audit: Audit = { auditId: randomUUID(), method: req.method ?? '', decision: 'none', outcome: 'refused', statusCode: 0, maskedCount: 0, startedAt: now() };
-    const unaudited = options.admit?.();
+    const unaudited = await options.admit?.();
     if (unaudited) {
       log(`refused an upgrade: the audit trail cannot take it (${unaudited.code})`);
       writeRawStatus(socket, unaudited);
@@ -267,7 +298,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       upstream: options.upstream, token: () => tokens.current(), detectors: masker.detectors, refusals, log, now,
       knownValues: () => knownValues.forRequest(classified.info, audit.auditId, signal),
       ...(record ? { record: () => record({ auditId: audit.auditId, info: classified.info, command: classified.command }) } : {}),
-      onOpen: () => started({ ...audit, outcome: 'forwarded', statusCode: 101 }),
+      // The session is open before its start can be committed: one that cannot be recorded is ended.
+      onOpen: () => void started({ ...audit, outcome: 'forwarded', statusCode: 101 }).then((written) => written || entry.end(UNRECORDED_STREAM)),
     });
     await finish({ ...audit, ...result, ...(entry.endedBecause ? { error: `ended by kgate: ${entry.endedBecause}` } : {}) });
   }

@@ -6,6 +6,7 @@
 import type { ExecRecorder, ExecSessionSummary, PortForwardSessionSummary } from '../exec/index.js';
 import type { RequestInfo } from '../../kube/request-info.js';
 import type { StatusResponse } from '../../kube/status.js';
+import type { HeldRequestDetail } from '../../policy/held-request.js';
 import type { GuardrailRule, MaskingConfig, Principal } from '../../policy/types.js';
 
 /** A bearer token for the apiserver and when it stops working (ms since the epoch). */
@@ -64,8 +65,11 @@ export interface HeldRequest {
   command: string[];
   rule: string;
   message?: string;
-  /** `sha256:<hex>` of the request body, so an approver approves exactly this body. */
-  bodyDigest?: string;
+  /**
+   * The request exactly as it will be forwarded if approved (method, canonical URL, Content-Type,
+   * body bytes): what approvers see, and what the approval is bound to by its digest.
+   */
+  exact: HeldRequestDetail;
   /** Aborted when the client gives up. */
   signal: AbortSignal;
 }
@@ -93,14 +97,21 @@ export interface PipelineOptions {
   /** The current guardrail rules, read per request so policy updates apply at once. */
   rules: () => GuardrailRule[];
   masking: MaskingConfig;
-  /** Receives every audit record; a returned promise is awaited before the response completes where it can be. */
+  /**
+   * Receives every audit record; a returned promise is awaited before the response completes where
+   * it can be. A rejection means the record was not written: the response is withheld (a 503
+   * Status before it started, a reset after).
+   */
   onAudit: (record: PipelineAuditRecord) => unknown;
-  /** Receives the start of long-running requests (watches, followed logs, exec sessions). */
-  onResponseStarted?: (record: Omit<PipelineAuditRecord, 'endedAt'>) => void;
+  /**
+   * Receives the start of long-running requests (watches, followed logs, exec sessions), awaited
+   * like `onAudit`: a rejection refuses the stream, or ends it once it is open.
+   */
+  onResponseStarted?: (record: Omit<PipelineAuditRecord, 'endedAt'>) => unknown;
   /** Holds requests an `approve` rule matched until a person decides; without it they are refused. */
   holdForApproval?: (request: HeldRequest) => Promise<HoldOutcome>;
-  /** A refusal while requests cannot be audited (a full spool); undefined admits the request. */
-  admit?: () => StatusResponse | undefined;
+  /** A refusal while requests cannot be audited (a full or failing trail); undefined admits the request. */
+  admit?: () => StatusResponse | undefined | Promise<StatusResponse | undefined>;
   /** Starts a recording for an exec or attach session about to be relayed. */
   record?: (session: { auditId: string; info: RequestInfo; command: string[] }) => ExecRecording | undefined;
   log: (line: string) => void;

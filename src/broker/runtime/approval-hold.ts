@@ -1,12 +1,15 @@
 /**
  * Per-request approval: a request an `approve` rule matched is held while the policy service
- * collects the approvers' votes, then released or refused. The requester sees on stderr what is
- * held and the command approvers run. A client that gives up ends the wait; an approval that
- * times out (its own expiry, or the broker's longest hold) refuses the request.
+ * collects the approvers' votes, then released or refused. The approval is opened with the request
+ * exactly as it will be forwarded, so approvers see what they approve, and the request is released
+ * only when the approval is bound to this very request (its digest). The requester sees on stderr
+ * what is held, secrets masked, and the command approvers run. A client that gives up ends the
+ * wait; an approval that times out (its own expiry, or the broker's longest hold) refuses it.
  */
 import type { Detector } from '../../mask/detectors.js';
 import { maskWords } from '../../mask/request-uri.js';
 import type { ApprovalView, PolicyClient, RequestApprovalBody } from '../../policy/client.js';
+import { heldRequestDigest } from '../../policy/held-request.js';
 import type { HeldRequest, HoldOutcome } from '../pipeline/types.js';
 
 export interface ApprovalHoldOptions {
@@ -15,7 +18,7 @@ export interface ApprovalHoldOptions {
   cluster: string;
   /** Progress for the person or CI log (stderr). */
   status: (line: string) => void;
-  /** Run over the exec command, so a secret typed into it reaches neither approvers nor logs. */
+  /** Run over the exec command in the requester's status lines, so a secret typed into it stays off the terminal log. */
   detectors: readonly Detector[];
   /** Longest hold in ms; default 15 min. */
   maxWaitMs?: number;
@@ -42,23 +45,17 @@ function refusedBy(approval: ApprovalView, request: HeldRequest): string {
   return `${text} — approval ${approval.id} was not granted in time (${approval.state})`;
 }
 
-/** What the approval is opened for: the held request, its exec command run through the detectors. */
-export function approvalRequestBody(cluster: string, held: HeldRequest, detectors: readonly Detector[]): RequestApprovalBody {
-  const { info } = held;
-  const command = maskWords(held.command, detectors);
-  return {
-    cluster,
-    rule: held.rule,
-    request: {
-      verb: info.verb, path: info.path,
-      ...(info.namespace ? { namespace: info.namespace } : {}),
-      ...(info.resource ? { resource: info.resource } : {}),
-      ...(info.subresource ? { subresource: info.subresource } : {}),
-      ...(info.name ? { name: info.name } : {}),
-      ...(command.length ? { command } : {}),
-    },
-    ...(held.bodyDigest ? { bodyDigest: held.bodyDigest } : {}),
-  };
+/**
+ * What the approval is opened for: the held request exactly as it will be forwarded. The service
+ * shows it in full to approvers only and masks it for everyone else.
+ */
+export function approvalRequestBody(cluster: string, held: HeldRequest): RequestApprovalBody {
+  return { cluster, rule: held.rule, request: held.exact };
+}
+
+/** Whether `approval` was given for exactly this request (same method, URL, Content-Type and body). */
+export function approvesExactly(approval: Pick<ApprovalView, 'request'>, held: HeldRequest): boolean {
+  return approval.request?.digest !== undefined && approval.request.digest === heldRequestDigest(held.exact);
 }
 
 /** The `holdForApproval` function of a pipeline. */
@@ -66,12 +63,17 @@ export function createApprovalHold(options: ApprovalHoldOptions): (request: Held
   const maxWaitMs = options.maxWaitMs ?? 15 * 60_000;
   const hold = async (held: HeldRequest): Promise<HoldOutcome> => {
     const request = { ...held, command: maskWords(held.command, options.detectors) };
-    let approval = await options.client.requestApproval(approvalRequestBody(options.cluster, held, options.detectors));
+    let approval = await options.client.requestApproval(approvalRequestBody(options.cluster, held));
     options.status(`kgate: ${describe(request)} is held for approval (${request.rule}). Approvers run: kgate approve ${approval.id}`);
     const deadline = Math.min(Date.now() + maxWaitMs, approval.expiresAt);
     while (approval.state === 'pending' && Date.now() < deadline && !request.signal.aborted) {
       const seconds = Math.max(1, Math.min(20, Math.ceil((deadline - Date.now()) / 1000)));
       approval = await options.client.getApproval(approval.id, { revision: approval.revision, seconds });
+    }
+    if (approval.state === 'approved' && !approvesExactly(approval, held)) {
+      const reason = `${request.rule}: approval ${approval.id} was given for a different request than this one; refused`;
+      options.status(`kgate: ${reason}`);
+      return { approved: false, approvalId: approval.id, reason };
     }
     if (approval.state === 'approved') {
       options.status(`kgate: approval ${approval.id} granted; ${describe(request)} proceeds`);

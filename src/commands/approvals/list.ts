@@ -2,10 +2,11 @@ import { Flags } from '@oclif/core';
 import { KgateCommand } from '../../cli/base-command.js';
 import { openPolicyClient, serverFlags } from '../../policy/client-context.js';
 import type { ApprovalView } from '../../policy/client.js';
-import { approvalRows } from '../../policy/render.js';
+import { approvalRows, highlightStyle } from '../../policy/render-approval.js';
 
 export default class ApprovalsList extends KgateCommand<ApprovalView[]> {
   static override summary = 'List approvals you may decide (default: pending ones).';
+  static override description = 'Held requests you may decide are shown in full, secrets highlighted; kgate approvals show ID adds the body. Your own (--mine) are shown masked.';
   static override examples = ['<%= config.bin %> approvals list', '<%= config.bin %> approvals list --state approved', '<%= config.bin %> approvals list --mine'];
   static override flags = {
     state: Flags.string({ summary: 'Approval state.', options: ['pending', 'approved', 'denied', 'expired'], default: 'pending' }),
@@ -19,7 +20,7 @@ export default class ApprovalsList extends KgateCommand<ApprovalView[]> {
     try {
       const approvals = await client.listApprovals({ state: flags.state, mine: flags.mine });
       if (approvals.length === 0) this.say(`No ${flags.state} approvals${flags.mine ? ' of yours' : ' for you to decide'}.`);
-      else for (const line of approvalRows(approvals)) this.say(line);
+      else for (const line of approvalRows(approvals, highlightStyle(process.stdout))) this.say(line);
       return approvals;
     } finally {
       await client.close();

@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
 import { KgateCommand } from '../../cli/base-command.js';
 import { ExitCode, KgateError, usageError } from '../../cli/errors.js';
-import { verifyChain, type ChainVerification } from '../../audit/chain.js';
+import { conflictOf, verifyTrail, type AuditConflict, type TrailVerification } from '../../audit/conflicts.js';
 import { parseAuditEvents } from '../../audit/event-file.js';
 import { KGATE_ANNOTATIONS, type AuditEvent } from '../../audit/event.js';
-import { readTrail } from '../../audit/trail.js';
+import { readConflicts, readTrail } from '../../audit/trail.js';
 import { verifyReport, verifyVerdict } from '../../audit/verify-report.js';
 import { openPolicyClient, serverFlags, type ServerFlagValues } from '../../policy/client-context.js';
 
@@ -15,9 +15,14 @@ interface RangeFlags {
   to?: string;
 }
 
-export default class AuditVerify extends KgateCommand<ChainVerification> {
-  static override summary = 'Check the hash chains of the audit trail for deleted, edited or reordered events.';
-  static override description = 'Each broker session chains its events (kgate.dev/chain-seq, chain-prev, chain-hash). Reads every matching event from the policy service, or from --file (JSON lines, a JSON array, or saved kgate audit search --json output), and checks each session\'s chain. Exits 1 when a chain is broken. A time range that cuts a session short shows as a gap at its start; events after a session\'s last one cannot be shown missing.';
+interface Trail {
+  events: AuditEvent[];
+  conflicts: AuditConflict[];
+}
+
+export default class AuditVerify extends KgateCommand<TrailVerification> {
+  static override summary = 'Check the hash chains of the audit trail for deleted, edited or reordered events, and for conflicting copies.';
+  static override description = 'Each broker session chains its events (kgate.dev/chain-seq, chain-prev, chain-hash) and ends with an end marker. Reads every matching event from the policy service, or from --file (JSON lines, a JSON array, or saved kgate audit search --json output), and checks each session\'s chain. From the service it also reads the conflicts: events that arrived under the auditID of one the service already held, with other content (the first is kept). Exits 1 when a chain is broken or there is any conflict. A time range that cuts a session short shows as a gap at its start; a session without its end marker is reported as open.';
   static override examples = [
     '<%= config.bin %> audit verify --session 5b0c…',
     '<%= config.bin %> audit verify --from 2025-01-01T00:00:00Z --to 2025-01-02T00:00:00Z',
@@ -31,13 +36,13 @@ export default class AuditVerify extends KgateCommand<ChainVerification> {
     ...serverFlags,
   };
 
-  async run(): Promise<ChainVerification> {
+  async run(): Promise<TrailVerification> {
     const { flags } = await this.parse(AuditVerify);
-    const events = flags.file ? await this.fromFile(flags.file, flags) : await this.fromService(flags);
-    const result = verifyChain(events);
+    const { events, conflicts } = flags.file ? { events: await this.fromFile(flags.file, flags), conflicts: [] } : await this.fromService(flags);
+    const result = verifyTrail(events, conflicts);
     for (const line of verifyReport(result)) this.say(line);
     if (!result.ok) {
-      const error = new KgateError(verifyVerdict(result), { code: 'KGATE_AUDIT_CHAIN_BROKEN', exit: ExitCode.Error, suggestions: ['Compare with the SIEM copy of the trail; the rows above name each session and seq.'] });
+      const error = new KgateError(verifyVerdict(result), { code: 'KGATE_AUDIT_CHAIN_BROKEN', exit: ExitCode.Error, suggestions: ['Compare with the SIEM copy of the trail; the rows above name each session, seq and conflicting auditID.'] });
       if (!this.jsonEnabled()) throw error;
       // The JSON envelope keeps the whole verification, so the exit code alone tells the verdict.
       process.exitCode = error.exit;
@@ -47,10 +52,15 @@ export default class AuditVerify extends KgateCommand<ChainVerification> {
     return result;
   }
 
-  private async fromService(flags: RangeFlags & ServerFlagValues): Promise<AuditEvent[]> {
+  private async fromService(flags: RangeFlags & ServerFlagValues): Promise<Trail> {
     const client = await openPolicyClient(flags);
     try {
-      return await readTrail((filter) => client.searchAudit(filter), { session: flags.session, from: flags.from, to: flags.to });
+      const range = { session: flags.session, from: flags.from, to: flags.to };
+      const [events, conflicts] = await Promise.all([
+        readTrail((filter) => client.searchAudit(filter), range),
+        readConflicts((filter) => client.searchAuditConflicts(filter), range),
+      ]);
+      return { events, conflicts: conflicts.map(conflictOf) };
     } finally {
       await client.close();
     }

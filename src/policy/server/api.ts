@@ -2,8 +2,13 @@
  * The v1 wire types of the policy service, shared by the server and the client
  * (src/policy/client.ts). Principals go out without their raw claims.
  */
+import type { ApprovalDetailView } from '../approver-view.js';
+import type { HeldRequestDetail } from '../held-request.js';
 import type { Approval, ApprovalVote, ClusterCredential, Grant, GuardrailRule, MaskingConfig, Principal } from '../types.js';
 import { principalId } from '../types.js';
+
+export type { ApprovalDetailView, HeldBodyView, Highlight, HighlightedText, PatchType } from '../approver-view.js';
+export type { HeldRequestDetail } from '../held-request.js';
 
 /** A principal as the API shows it. */
 export interface PrincipalView {
@@ -23,6 +28,11 @@ export type GrantView = Omit<Grant, 'principal'> & { principal: PrincipalView; a
 export type ApprovalView = Omit<Approval, 'requester' | 'votes'> & {
   requester: PrincipalView;
   votes: (Omit<ApprovalVote, 'approver'> & { approver: PrincipalView })[];
+  /**
+   * The held request exactly as it will be forwarded, secrets in full with highlight ranges: only
+   * for a caller who may decide this pending request approval, never for its requester.
+   */
+  detail?: ApprovalDetailView;
 };
 
 /** `POST /v1/grants` body. */
@@ -36,11 +46,10 @@ export interface GrantRequestBody {
   breakGlass?: boolean;
 }
 
-/** `POST /v1/approvals` body: a broker holding one API request. */
+/** `POST /v1/approvals` body: a gate holding one API request, exactly as it would forward it. */
 export interface RequestApprovalBody {
   cluster: string;
-  request: { verb: string; path: string; namespace?: string; resource?: string; subresource?: string; name?: string; command?: string[] };
-  bodyDigest?: string;
+  request: HeldRequestDetail;
   /** The guardrail rule that held the request. */
   rule: string;
 }
@@ -113,10 +122,12 @@ export function grantView(grant: Grant, approvalId?: string): GrantView {
   return { ...grant, principal: principalView(grant.principal), ...(approvalId ? { approvalId } : {}) };
 }
 
-export function approvalView(approval: Approval): ApprovalView {
+/** The view of an approval; `detail` only for a caller who may decide it (see routes-approvals.ts). */
+export function approvalView(approval: Approval, detail?: ApprovalDetailView): ApprovalView {
   return {
     ...approval,
     requester: principalView(approval.requester),
     votes: approval.votes.map((v) => ({ ...v, approver: principalView(v.approver) })),
+    ...(detail ? { detail } : {}),
   };
 }

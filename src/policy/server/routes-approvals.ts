@@ -4,6 +4,7 @@
  * groups); the store settles them atomically (one vote per approver, closed approvals refuse).
  */
 import { checkApprover } from '../evaluate-grant.js';
+import { MAX_HELD_BODY_BYTES, MAX_HELD_CONTENT_TYPE_LENGTH, MAX_HELD_URL_LENGTH } from '../held-request.js';
 import type { Approval, Principal } from '../types.js';
 import { principalId } from '../types.js';
 import { isApproverOf, isRequester } from './access.js';
@@ -14,28 +15,31 @@ import type { ServiceContext } from './context.js';
 import { badRequest, conflict, forbidden, notFound } from './errors.js';
 import type { GrantLifecycle } from './grant-lifecycle.js';
 import { ID_PATTERN } from './grant-ids.js';
-import { list, object, optional, parseBody, required, str } from './input-schema.js';
+import { enumOf, object, optional, parseBody, required, str } from './input-schema.js';
 import { checkQuery, waitRequest } from './long-poll.js';
 import { sendJson } from './respond.js';
 import type { RouteContext } from './router.js';
-import { openRequestApproval, requesterKey } from './request-approvals.js';
+import { heldRequestView, openRequestApproval, requesterKey } from './request-approvals.js';
 
 const STATES = ['pending', 'approved', 'denied', 'expired'];
 
 const voteSchema = (reasonRequired: boolean) => object({ reason: reasonRequired ? required(str({ max: 1000 })) : optional(str({ max: 1000 })) });
 
+/** Base64 of the largest held body. */
+const HELD_BODY_BASE64_LENGTH = Math.ceil(MAX_HELD_BODY_BYTES / 3) * 4;
+/** `POST /v1/approvals` takes a held body in base64, its URL and a little more. */
+const OPEN_BODY_LIMIT = HELD_BODY_BASE64_LENGTH + MAX_HELD_URL_LENGTH + 16 * 1024;
+
 const requestApprovalSchema = object({
   cluster: required(str({ max: 63, pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, what: 'a cluster name' })),
+  // The held request exactly as the gate would forward it; checkHeldRequest checks the rest.
   request: required(object({
-    verb: required(str({ max: 32, pattern: /^[a-z]+$/, what: 'a Kubernetes verb' })),
-    path: required(str({ max: 2048, pattern: /^\/\S*$/, what: 'the canonical request path' })),
-    namespace: optional(str({ max: 63 })),
-    resource: optional(str({ max: 253 })),
-    subresource: optional(str({ max: 63 })),
-    name: optional(str({ max: 253 })),
-    command: optional(list(str({ max: 4096 }), { max: 100 })),
+    method: required(enumOf(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])),
+    url: required(str({ max: MAX_HELD_URL_LENGTH, pattern: /^\/\S*$/, what: 'the canonical request target' })),
+    contentType: optional(str({ max: MAX_HELD_CONTENT_TYPE_LENGTH })),
+    // Bounded by the route's limit here; a body over MAX_HELD_BODY_BYTES is a 413 from checkHeldRequest.
+    body: optional(str({ max: OPEN_BODY_LIMIT, pattern: /^[A-Za-z0-9+/]*={0,2}$/, what: 'the body bytes in base64' })),
   })),
-  bodyDigest: optional(str({ max: 100, pattern: /^sha256:[0-9a-f]{64}$/, what: 'sha256:<64 hex digits>' })),
   rule: required(str({ max: 253 })),
 });
 
@@ -61,11 +65,16 @@ export class ApprovalRoutes {
     const known = (rc.query.get('known') ?? '').split(',').filter(Boolean).sort().join(',');
     const changed = (items: Approval[]) => items.map((a) => a.id).sort().join(',') !== known;
     const items = wait ? await this.ctx.feed.waitFor(requesterKey(principalId(who)), read, changed, wait.waitMs, rc.signal) : await read();
-    const body: ListView<ApprovalView> = { items: items.map(approvalView) };
+    // Approvers see each held request in full (its body only in the single view); requesters never.
+    const views = await Promise.all(items.map(async (a) => approvalView(a, mine ? undefined : await heldRequestView(this.ctx, a, who, { withBody: false }))));
+    const body: ListView<ApprovalView> = { items: views };
     sendJson(rc.res, 200, body);
   }
 
-  /** GET /v1/approvals/:id[?wait=30s&revision=N] */
+  /**
+   * GET /v1/approvals/:id[?wait=30s&revision=N] — with `detail`, the held request exactly as it
+   * will be forwarded, only for a caller who may decide it while it is pending.
+   */
   async show(rc: RouteContext, who: Principal): Promise<void> {
     checkQuery(rc.query, ['wait', 'revision']);
     const wait = waitRequest(rc.query);
@@ -73,7 +82,7 @@ export class ApprovalRoutes {
     const approval = wait
       ? (await this.ctx.feed.waitFor(approvalKey(first.id), () => this.ctx.store.getApproval(first.id), (a) => !a || a.revision > wait.revision, wait.waitMs, rc.signal)) ?? first
       : first;
-    sendJson(rc.res, 200, approvalView(approval));
+    sendJson(rc.res, 200, approvalView(approval, await heldRequestView(this.ctx, approval, who, { withBody: true })));
   }
 
   /** POST /v1/approvals/:id/approve|deny {reason} */
@@ -98,10 +107,10 @@ export class ApprovalRoutes {
     sendJson(rc.res, 200, approvalView((await store.getApproval(approval.id)) ?? updated));
   }
 
-  /** POST /v1/approvals {cluster, request, bodyDigest, rule} — a broker holding one API request. */
+  /** POST /v1/approvals {cluster, request: {method, url, contentType, body}, rule} — a broker holding one API request. */
   async open(rc: RouteContext, who: Principal): Promise<void> {
     checkQuery(rc.query, []);
-    const body = parseBody(requestApprovalSchema, await readJsonBody(rc.req));
+    const body = parseBody(requestApprovalSchema, await readJsonBody(rc.req, OPEN_BODY_LIMIT));
     sendJson(rc.res, 201, approvalView(await openRequestApproval(this.ctx, who, body, this.scheduleApproval)));
   }
 

@@ -1,10 +1,11 @@
 /**
- * `/v1/audit/events` (batch ingest, idempotent by auditID and stage; search with filters and a cursor) and
+ * `/v1/audit/events` (batch ingest, idempotent by auditID and stage; search with filters and a cursor),
+ * `/v1/audit/conflicts` (copies of stored events that arrived with other content) and
  * `/v1/recordings/:id` (exec recordings up and down). Callers ingest only events naming themselves
  * as the principal. Governors see every event and recording; everyone else only their own (the
  * principal filter is forced to the caller).
  */
-import type { AuditQuery } from '../store/types.js';
+import type { AuditConflictQuery, AuditQuery } from '../store/types.js';
 import { auditRecordOf } from './audit-records.js';
 import type { Grant, Principal } from '../types.js';
 import { KGATE_ANNOTATIONS } from '../../audit/event.js';
@@ -32,6 +33,7 @@ const RECORDING_BODY_LIMIT = 64 * 1024 * 1024;
 
 const batchSchema = object({ events: required(list(record(), { max: MAX_AUDIT_BATCH })) });
 const SEARCH_KEYS = ['from', 'to', 'principal', 'grant', 'cluster', 'verb', 'resource', 'namespace', 'decision', 'session', 'limit', 'cursor'] as const;
+const CONFLICT_KEYS = ['from', 'to', 'principal', 'session', 'limit', 'cursor'] as const;
 const RECORDING_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export class AuditRoutes {
@@ -59,7 +61,32 @@ export class AuditRoutes {
     }
     const result = await this.ctx.store.ingestAuditEvents(records);
     this.ctx.log.info({ principal: principalId(who), inserted: result.inserted, duplicates: result.duplicates }, 'audit batch');
-    sendJson(rc.res, 200, { accepted: result.inserted, duplicates: result.duplicates });
+    // Kept aside, not refused: a shipper whose event was pre-empted must not retry forever, and
+    // the copy itself is evidence kgate audit verify shows.
+    if (result.conflicts > 0) this.ctx.log.warn({ principal: principalId(who), conflicts: result.conflicts }, 'audit events conflicting with stored ones kept as conflicts');
+    sendJson(rc.res, 200, { accepted: result.inserted, duplicates: result.duplicates, conflicts: result.conflicts });
+  }
+
+  /** GET /v1/audit/conflicts?from&to&principal&session&limit&cursor — same visibility as search. */
+  async conflicts(rc: RouteContext, who: Principal): Promise<void> {
+    checkQuery(rc.query, CONFLICT_KEYS);
+    const query: AuditConflictQuery = {};
+    for (const key of CONFLICT_KEYS) {
+      const value = rc.query.get(key);
+      if (value === null || key === 'limit') continue;
+      query[key] = value;
+    }
+    const limit = rc.query.get('limit');
+    if (limit !== null) {
+      if (!/^\d{1,4}$/.test(limit)) throw badRequest('limit: expected a whole number from 1 to 1000', 'invalid_query');
+      query.limit = Number(limit);
+    }
+    if (!isGovernor(this.ctx.policy, who)) {
+      if (query.principal && query.principal !== principalId(who)) throw forbidden('You may search only your own audit conflicts');
+      query.principal = principalId(who);
+    }
+    const page = await this.ctx.store.queryAuditConflicts(query);
+    sendJson(rc.res, 200, { items: page.items, ...(page.nextCursor ? { next: page.nextCursor } : {}) });
   }
 
   /** GET /v1/audit/events?from&to&principal&grant&cluster&verb&resource&namespace&decision&session&limit&cursor */

@@ -36,6 +36,7 @@ export function buildRouter(ctx: ServiceContext, lifecycle: GrantLifecycle, sche
     .add('POST', '/v1/approvals/:id/deny', authed((rc, who) => approvals.vote(rc, who, 'deny')))
     .add('POST', '/v1/audit/events', authed((rc, who) => audit.ingest(rc, who)))
     .add('GET', '/v1/audit/events', authed((rc, who) => audit.search(rc, who)))
+    .add('GET', '/v1/audit/conflicts', authed((rc, who) => audit.conflicts(rc, who)))
     .add('PUT', '/v1/recordings/:id', authed((rc, who) => audit.putRecording(rc, who)))
     .add('GET', '/v1/recordings/:id', authed((rc, who) => audit.getRecording(rc, who)))
     .add('GET', '/v1/policy/rules', authed((rc, who) => policy.rules(rc, who)));

@@ -7,11 +7,11 @@ import type { PolicyStore } from './types.js';
 import { openConnection } from './sqlite/connection.js';
 import { SqliteDatabase } from './sqlite/database.js';
 import { migrate } from './sqlite/migrations.js';
-import { addVote, consumeApproval, createApproval, expireApprovals, getApproval, listApprovals } from './sqlite/approvals.js';
+import { addVote, consumeApproval, createApproval, expireApprovals, getApproval, getApprovalDetail, listApprovals } from './sqlite/approvals.js';
 import { createGatewayCredential, gatewayCredentialByToken, getGatewayCredential, revokeGatewayCredentials } from './sqlite/gateway-credentials.js';
 import { activeGrants, createGrant, getGrant, grantsExpiringBefore, listGrants, transitionGrant } from './sqlite/grants.js';
 import { changesSince, currentSeq } from './sqlite/changes.js';
-import { ingestAuditEvents, queryAuditEvents } from './sqlite/audit.js';
+import { ingestAuditEvents, probeWrite, queryAuditConflicts, queryAuditEvents } from './sqlite/audit.js';
 import { DEFAULT_MAX_RECORDING_BYTES, getRecording, putRecording } from './sqlite/recordings.js';
 
 export interface SqliteStoreOptions {
@@ -48,8 +48,9 @@ function sqliteStore(db: SqliteDatabase, maxRecordingBytes: number): PolicyStore
     transitionGrant: async (id, from, patch) => transitionGrant(db, id, from, patch),
     activeGrants: async () => activeGrants(db),
     grantsExpiringBefore: async (ts) => grantsExpiringBefore(db, ts),
-    createApproval: async (approval) => createApproval(db, approval),
+    createApproval: async (approval, detail) => createApproval(db, approval, detail),
     getApproval: async (id) => getApproval(db, id),
+    getApprovalDetail: async (id) => getApprovalDetail(db, id),
     listApprovals: async (filter = {}) => listApprovals(db, filter),
     addVote: async (approvalId, vote, options) => addVote(db, approvalId, vote, options),
     expireApprovals: async (now) => expireApprovals(db, now),
@@ -57,6 +58,8 @@ function sqliteStore(db: SqliteDatabase, maxRecordingBytes: number): PolicyStore
     currentSeq: async () => currentSeq(db),
     ingestAuditEvents: async (events) => ingestAuditEvents(db, events),
     queryAuditEvents: async (query = {}) => queryAuditEvents(db, query),
+    queryAuditConflicts: async (query = {}) => queryAuditConflicts(db, query),
+    probeWrite: async () => probeWrite(db),
     putRecording: async (id, meta, data) => putRecording(db, maxRecordingBytes, id, meta, data),
     getRecording: async (id) => getRecording(db, id),
     createGatewayCredential: async (credential) => createGatewayCredential(db, credential),

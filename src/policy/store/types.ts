@@ -5,9 +5,11 @@
  * Every method is asynchronous even though SQLite answers synchronously: a networked database
  * cannot, and callers must not come to rely on a write having happened before they await it.
  *
- * The store never sees a token or any other secret: grants, approvals and audit events carry
- * identities and decisions, never credentials.
+ * The store never sees a token: grants, approvals and audit events carry identities and decisions,
+ * never credentials. The one exception to "no secret values" is the exact request a pending request
+ * approval holds (it may carry a secret the requester typed), kept apart and deleted when decided.
  */
+import type { HeldRequestDetail } from '../held-request.js';
 import type { Approval, ApprovalVote, Grant, GrantState } from '../types.js';
 
 export type ApprovalState = Approval['state'];
@@ -78,9 +80,43 @@ export interface AuditEventRecord {
 
 export interface IngestResult {
   inserted: number;
-  /** Events already stored, including repeats within the same batch. */
+  /** Events already stored with the same canonical content, including repeats within the batch. */
   duplicates: number;
+  /** Events whose id holds different content: kept aside as conflicts, the stored event unchanged. */
+  conflicts: number;
 }
+
+/**
+ * An event that arrived under an id the store already holds with different content. The first
+ * event stays the one of record; every distinct later copy is kept here, so the trail shows that
+ * someone tried to replace or pre-empt an event (`kgate audit verify` fails on it).
+ */
+export interface AuditConflictRecord {
+  /** The contested id (the Event's `auditID`, with `.<stage>` for a ResponseStarted event). */
+  id: string;
+  /** The stored event's time, RFC 3339: conflicts are found by the time of the event they contest. */
+  time: string;
+  /** The broker session of the stored event (`kgate.dev/session`), when it has one. */
+  session?: string;
+  /** The session the rejected copy claims, when it differs or the stored event has none. */
+  copySession?: string;
+  /** The principal of the stored event. */
+  principal?: string;
+  /** The principal the rejected copy names (who sent it, for client ingest). */
+  copyPrincipal?: string;
+  grant?: string;
+  cluster?: string;
+  /** When the copy arrived, epoch ms. */
+  receivedAt: number;
+  /** The rejected copy, verbatim. */
+  event: unknown;
+}
+
+/**
+ * Conflict search: `session` and `principal` match either the stored event or the copy, the time
+ * range applies to the stored event's time; newest first.
+ */
+export type AuditConflictQuery = Pick<AuditQuery, 'from' | 'to' | 'principal' | 'session' | 'limit' | 'cursor'>;
 
 /**
  * Audit search. Every field narrows the result by exact match, except the time range:
@@ -186,14 +222,22 @@ export interface PolicyStore {
 
   /**
    * Stores a new approval, state as given (normally `pending`), at revision 1, with no votes,
-   * and records a change. A grant approval's `grantId` must name a stored grant.
+   * and records a change. A grant approval's `grantId` must name a stored grant. A pending
+   * request approval may keep `detail`, the exact request it holds, until it leaves `pending`.
    * @throws StoreError `KGATE_STORE_CONFLICT` when the id is taken, `KGATE_STORE_INVALID` when
-   *   it already carries votes (votes only arrive through `addVote`) or names an unknown grant.
+   *   it already carries votes (votes only arrive through `addVote`), names an unknown grant, or
+   *   has a detail without being a pending request approval.
    */
-  createApproval(approval: Approval): Promise<Approval>;
+  createApproval(approval: Approval, detail?: HeldRequestDetail): Promise<Approval>;
 
   /** The approval with this id and its votes in the order cast, or undefined. */
   getApproval(id: string): Promise<Approval | undefined>;
+
+  /**
+   * The exact request a pending request approval holds; undefined for any other approval. It is
+   * deleted in the transaction that decides or expires the approval (`addVote`, `expireApprovals`).
+   */
+  getApprovalDetail(id: string): Promise<HeldRequestDetail | undefined>;
 
   /** Approvals matching every given filter, newest first by (createdAt, id). */
   listApprovals(filter?: ApprovalFilter): Promise<Approval[]>;
@@ -228,12 +272,27 @@ export interface PolicyStore {
   currentSeq(): Promise<number>;
 
   /**
-   * Stores a batch in one transaction, ignoring events whose id is already stored, so a
-   * shipper may resend a batch after a lost acknowledgement.
+   * Stores a batch in one transaction. An event whose id is already stored with the same
+   * canonical content is a duplicate and ignored, so a shipper may resend a batch after a lost
+   * acknowledgement; one with different content is kept as a conflict (each distinct copy once)
+   * and the stored event stays as it was.
    * @throws StoreError `KGATE_STORE_INVALID` (and stores nothing) when an event lacks an id or
    *   has a time that is not RFC 3339.
    */
   ingestAuditEvents(events: AuditEventRecord[]): Promise<IngestResult>;
+
+  /**
+   * Conflicting copies of stored audit events, newest first; see `AuditConflictQuery`.
+   * @throws StoreError `KGATE_STORE_INVALID` for a malformed cursor or time, or a limit outside 1–1000.
+   */
+  queryAuditConflicts(query?: AuditConflictQuery): Promise<Page<AuditConflictRecord>>;
+
+  /**
+   * Commits a small write of the store's own, nothing of record, to learn whether the store can
+   * write durably now (a full disk, a read-only volume); audit writers probe before serving again.
+   * @throws the store's error when it cannot.
+   */
+  probeWrite(): Promise<void>;
 
   /**
    * Audit events matching `query`, newest first; see `AuditQuery`.

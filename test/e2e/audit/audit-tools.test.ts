@@ -2,7 +2,8 @@
  * `kgate audit verify`, `replay` and `tail` as users run them: the BUILT CLI (`npm run build`
  * first), logged in as the sim's ci-deployer machine, against the REAL policy service of the sim
  * world. Verify passes an intact chain and, after an event is deleted and another edited straight
- * in the service's SQLite file, reports the gap and the edit and exits 1. Replay plays an uploaded
+ * in the service's SQLite file, reports the gap and the edit and exits 1; a second event shipped
+ * under a stored auditID is kept as a conflict, which verify reports per session. Replay plays an uploaded
  * recording and refuses a corrupted one. Tail shows a session's events and follows new ones.
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
@@ -84,7 +85,7 @@ function tamper(sql: string, ...params: string[]): void {
 it('verify passes an intact chain, then reports a deleted and an edited event and exits 1', async () => {
   const { session, events } = brokerSession(6);
   const other = brokerSession(3);
-  expect(await client.ingestAudit([...events, ...other.events])).toEqual({ accepted: 9, duplicates: 0 });
+  expect(await client.ingestAudit([...events, ...other.events])).toEqual({ accepted: 9, duplicates: 0, conflicts: 0 });
 
   const intact = await kgate(['audit', 'verify', '--session', session]);
   expect(intact.stderr).toBe('');
@@ -121,6 +122,35 @@ it('verify passes an intact chain, then reports a deleted and an edited event an
   const offline = await kgate(['audit', 'verify', '--file', file, '--session', other.session]);
   expect(offline).toMatchObject({ code: 0 });
   expect(offline.stdout).toContain('Audit trail intact: 3 chained events in 1 session.');
+});
+
+it('verify reports an event forged under a stored auditID as a conflict and exits 1; a plain resend stays a duplicate', async () => {
+  const { session, events } = brokerSession(4);
+  expect(await client.ingestAudit(events)).toEqual({ accepted: 4, duplicates: 0, conflicts: 0 });
+  // The shipper's retry after a lost answer: the same events, key order shuffled by a re-serialiser.
+  const resent = events.map((e) => JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(e).reverse()))) as Record<string, unknown>);
+  expect(await client.ingestAudit(resent)).toEqual({ accepted: 0, duplicates: 4, conflicts: 0 });
+  expect((await kgate(['audit', 'verify', '--session', session])).code).toBe(0);
+
+  // The caller rewrites what it did: the same auditID (and chain links), a harmless verb and URI.
+  const target = events[1]!;
+  const forged = { ...target, verb: 'list', requestURI: '/api/v1/namespaces/staging/pods' };
+  expect(await client.ingestAudit([forged])).toEqual({ accepted: 0, duplicates: 0, conflicts: 1 });
+  // Retrying the same forgery adds nothing; the stored event is unchanged.
+  expect(await client.ingestAudit([forged])).toEqual({ accepted: 0, duplicates: 0, conflicts: 1 });
+  const stored = (await client.searchAudit({ session })).items.find((e) => e.auditID === target.auditID);
+  expect(stored).toEqual(target);
+
+  const report = await kgate(['audit', 'verify', '--session', session]);
+  expect(report.code).toBe(1);
+  expect(report.stdout).toMatch(new RegExp(`^${session}\\s+4\\s+1-4\\s+1 conflict$`, 'm'));
+  expect(report.stdout).toMatch(new RegExp(`^${session}\\s+${target.auditID}\\s+ResponseComplete\\s+${principal.replace(/[.#/:]/g, '\\$&')}\\s+\\S+Z$`, 'm'));
+  expect(report.stderr).toContain('Error: Audit trail failed verification: 1 conflict in 1 session (4 chained events in 1 session) (KGATE_AUDIT_CHAIN_BROKEN)');
+
+  const json = await kgate(['audit', 'verify', '--session', session, '--json']);
+  expect(json.code).toBe(1);
+  const { result } = JSON.parse(json.stdout) as { result: { ok: boolean; problems: unknown[]; conflicts: { session: string; auditID: string; stage: string; copyPrincipal: string }[] } };
+  expect(result).toMatchObject({ ok: false, problems: [], conflicts: [{ session, auditID: target.auditID, stage: 'ResponseComplete', copyPrincipal: principal }] });
 });
 
 it('replay plays an uploaded recording; a corrupted one is refused with one clear line and exit 1', async () => {

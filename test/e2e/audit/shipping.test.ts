@@ -130,7 +130,7 @@ it('ships exactly once even when the service is down while events are appended a
   expect(verified).toMatchObject({ ok: true, problems: [], sessions: [{ count: 15, firstSeq: 1, lastSeq: 15 }] });
   expect(stored.find((e) => e.auditID === appended[0]!.auditID)).toEqual(appended[0]);
 
-  expect(await client.ingestAudit(appended.slice(0, 3))).toEqual({ accepted: 0, duplicates: 3 });
+  expect(await client.ingestAudit(appended.slice(0, 3))).toEqual({ accepted: 0, duplicates: 3, conflicts: 0 });
   expect((await storedEvents(grant)).length).toBe(15);
 });
 

@@ -218,13 +218,24 @@ describe('recordings and rules', () => {
 
   it('opens a request approval for a held exec and lets an approver decide it', async () => {
     const opened = await ci<{ id: string; kind: string; state: string }>('POST', '/v1/approvals', {
-      cluster: 'kgate-sim', rule: 'prod-exec-needs-approval', bodyDigest: `sha256:${'0'.repeat(64)}`,
-      request: { verb: 'create', path: '/api/v1/namespaces/prod/pods/web/exec', namespace: 'prod', resource: 'pods', subresource: 'exec', name: 'web', command: ['sh'] },
+      cluster: 'kgate-sim', rule: 'prod-exec-needs-approval',
+      request: { method: 'POST', url: '/api/v1/namespaces/prod/pods/web/exec?command=sh&container=web&stdin=true' },
     });
-    expect(opened).toMatchObject({ status: 201, body: { kind: 'request', state: 'pending' } });
+    expect(opened).toMatchObject({ status: 201, body: { kind: 'request', state: 'pending', request: { verb: 'create', resource: 'pods', subresource: 'exec', name: 'web', container: 'web', command: ['sh'], digest: expect.stringMatching(/^sha256:/) } } });
+    expect(await carol('GET', `/v1/approvals/${opened.body.id}`)).toMatchObject({ status: 200, body: { detail: { command: [{ text: 'sh', highlights: [] }], options: [{ name: 'stdin' }] } } });
+    expect((await ci('GET', `/v1/approvals/${opened.body.id}`)).body).not.toHaveProperty('detail');
     const waiting = ci<{ state: string }>('GET', `/v1/approvals/${opened.body.id}?wait=20s&revision=1`);
     expect((await carol<{ state: string }>('POST', `/v1/approvals/${opened.body.id}/approve`, {})).body.state).toBe('approved');
     expect((await waiting).body.state).toBe('approved');
-    expect(await ci('POST', '/v1/approvals', { cluster: 'kgate-sim', rule: 'nope', request: { verb: 'get', path: '/' } })).toMatchObject({ status: 400, body: { error: { code: 'unknown_rule' } } });
+    expect(await ci('POST', '/v1/approvals', { cluster: 'kgate-sim', rule: 'nope', request: { method: 'GET', url: '/' } })).toMatchObject({ status: 400, body: { error: { code: 'unknown_rule' } } });
+  });
+
+  it('refuses to hold a request it could not show approvers exactly', async () => {
+    const open = (request: Record<string, unknown>) => ci('POST', '/v1/approvals', { cluster: 'kgate-sim', rule: 'prod-exec-needs-approval', request });
+    const exec = '/api/v1/namespaces/prod/pods/web/exec';
+    expect(await open({ method: 'POST', url: `${exec}?command=a+b` })).toMatchObject({ status: 400, body: { error: { code: 'invalid_field', message: expect.stringContaining('canonical') } } });
+    expect(await open({ method: 'POST', url: exec, body: Buffer.from([0xff, 0xfe]).toString('base64') })).toMatchObject({ status: 415 });
+    expect(await open({ method: 'POST', url: exec, body: Buffer.alloc(300 * 1024, 0x20).toString('base64') })).toMatchObject({ status: 413, body: { error: { code: 'body_too_large' } } });
+    expect(await open({ verb: 'create', path: exec })).toMatchObject({ status: 400, body: { error: { code: 'unknown_field' } } });
   });
 });

@@ -128,6 +128,21 @@ describe('the audit shipper', () => {
     await spool.close();
   });
 
+  test('conflicts count as delivered (resending cannot help) and are logged for verify', async () => {
+    const spool = await spoolWith(3);
+    const time = fakeClock();
+    const logs: string[] = [];
+    let sends = 0;
+    const shipper = createShipper({ spool, clock: time.clock, log: (l) => logs.push(l), send: async (events) => ((sends += 1), { accepted: events.length - 1, duplicates: 0, conflicts: 1 }) });
+    const flushed = shipper.flush(10_000);
+    await time.advance(0);
+    expect(await flushed).toEqual({ shipped: 3, remaining: 0 });
+    expect(sends).toBe(1);
+    expect(logs).toEqual(['audit shipping: the service already held other events under 1 of these auditIDs; it keeps them as conflicts, which kgate audit verify reports']);
+    await shipper.stop();
+    await spool.close();
+  });
+
   test('a batch rejected as malformed is halved until the bad event stands alone; the rest ships', async () => {
     const spool = await spoolWith(8);
     const time = fakeClock();

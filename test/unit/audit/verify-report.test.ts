@@ -1,4 +1,5 @@
 import { createAuditChain, verifyChain } from '../../../src/audit/chain.js';
+import { conflictOf, verifyTrail } from '../../../src/audit/conflicts.js';
 import type { AuditEvent } from '../../../src/audit/event.js';
 import { verifyReport, verifyVerdict } from '../../../src/audit/verify-report.js';
 import { auditEvent } from './fixtures.js';
@@ -50,5 +51,41 @@ describe('the verify report', () => {
       `sess-x   0    edited  event ${only!.auditID} lacks valid chain annotations`,
     ]);
     expect(verifyVerdict(result)).toBe('Audit trail failed verification: 1 problem in 1 session (0 chained events in 0 sessions)');
+  });
+
+  test('conflicts fail verification: counted on their session\'s row, one row each naming the auditID and who sent the copy', () => {
+    const a = session('sess-a', 3);
+    const b = session('sess-b', 2);
+    const copy = (event: AuditEvent, from: string, at: number) => conflictOf({
+      id: event.auditID, time: event.stageTimestamp, session: event.annotations!['kgate.dev/session'], principal: 'idp#u', copyPrincipal: from,
+      receivedAt: Date.UTC(2026, 0, 2, 0, 0, at), event: { ...event, verb: 'delete' },
+    });
+    const result = verifyTrail([...a, ...b], [copy(a[1]!, 'idp#mallory', 2), copy(a[0]!, 'idp#mallory', 1), copy(b[0]!, 'idp#u', 3)]);
+    expect(result.ok).toBe(false);
+    expect(verifyReport(result)).toEqual([
+      'SESSION  EVENTS  SEQ  STATUS',
+      'sess-a   3       1-3  2 conflicts',
+      'sess-b   2       1-2  1 conflict',
+      '',
+      'Conflicts: another event arrived under the auditID of one the trail holds (the first is kept):',
+      'SESSION  AUDIT-ID                              STAGE             SENT-BY      RECEIVED',
+      `sess-a   ${a[0]!.auditID}  ResponseComplete  idp#mallory  2026-01-02T00:00:01.000Z`,
+      `sess-a   ${a[1]!.auditID}  ResponseComplete  idp#mallory  2026-01-02T00:00:02.000Z`,
+      `sess-b   ${b[0]!.auditID}  ResponseComplete  idp#u        2026-01-02T00:00:03.000Z`,
+    ]);
+    expect(verifyVerdict(result)).toBe('Audit trail failed verification: 3 conflicts in 2 sessions (5 chained events in 2 sessions)');
+  });
+
+  test('a conflict on a ResponseStarted event names its auditID and stage; one outside the sessions read still shows', () => {
+    const [first] = session('sess-a', 1);
+    const started = conflictOf({ id: 'w-1.ResponseStarted', time: first!.stageTimestamp, session: 'sess-z', receivedAt: 0, event: { auditID: 'w-1', stage: 'ResponseStarted' } });
+    expect(started).toEqual({ session: 'sess-z', auditID: 'w-1', stage: 'ResponseStarted', receivedAt: '1970-01-01T00:00:00.000Z' });
+    const result = verifyTrail([first!], [started]);
+    expect(verifyReport(result).slice(0, 3)).toEqual([
+      'SESSION  EVENTS  SEQ  STATUS',
+      'sess-a   1       1    ok, open (no end marker yet)',
+      'sess-z: 1 conflict',
+    ]);
+    expect(verifyVerdict({ ...verifyChain([first!]), conflicts: [] })).toBe('Audit trail intact: 1 chained event in 1 session.');
   });
 });

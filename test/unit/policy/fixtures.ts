@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { canonicalizeRequest } from '../../../src/kube/canonical.js';
 import type { Principal } from '../../../src/policy/types.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -77,4 +78,11 @@ export function person(name: string, groups: string[], extra: Partial<Principal>
 
 export function machine(clientId: string, groups: string[]): Principal {
   return { issuer: IDP, subject: clientId, clientId, name: clientId, type: 'workload', groups, claims: { sub: clientId, client_id: clientId } };
+}
+
+/** The canonical form of a request target, as the gate forwards it. */
+export function canonicalUrl(method: string, target: string): string {
+  const result = canonicalizeRequest(method, target);
+  if (!result.ok) throw new Error(result.reason);
+  return result.request.url;
 }

@@ -1,4 +1,9 @@
-/** Approvals and their votes in SQLite; a vote and the state it settles commit together. */
+/**
+ * Approvals and their votes in SQLite; a vote and the state it settles commit together. A request
+ * approval's exact held request lives in `approval_details` while the approval is pending, and is
+ * deleted in the same transaction that decides or expires it.
+ */
+import type { HeldRequestDetail } from '../../held-request.js';
 import type { Approval, ApprovalVote } from '../../types.js';
 import { principalId } from '../../types.js';
 import { DuplicateVoteError, StoreError } from '../errors.js';
@@ -13,6 +18,7 @@ const COLUMNS = 'id, kind, state, requester, cluster, rule, grant_id, request, c
 const SELECT_ONE = `SELECT ${COLUMNS} FROM approvals WHERE id = :id`;
 const SELECT_VOTES = 'SELECT approver, decision, reason, at FROM approval_votes WHERE approval_id = :id ORDER BY vote_no';
 const SET_STATE = 'UPDATE approvals SET state = :state, revision = revision + 1 WHERE id = :id';
+const DROP_DETAIL = 'DELETE FROM approval_details WHERE approval_id = :id';
 
 function voteFromRow(row: Row): ApprovalVote {
   return defined<ApprovalVote>({
@@ -47,8 +53,9 @@ function load(db: SqliteDatabase, id: string): Approval | undefined {
   return row && fromRow(db, row);
 }
 
-export function createApproval(db: SqliteDatabase, a: Approval): Approval {
+export function createApproval(db: SqliteDatabase, a: Approval, detail?: HeldRequestDetail): Approval {
   if (a.votes.length > 0) throw new StoreError('KGATE_STORE_INVALID', `approval ${a.id} must be created without votes`);
+  if (detail && (a.kind !== 'request' || a.state !== 'pending')) throw new StoreError('KGATE_STORE_INVALID', `approval ${a.id}: only a pending request approval keeps its held request`);
   return db.write(() => {
     try {
       db.run(
@@ -74,9 +81,16 @@ export function createApproval(db: SqliteDatabase, a: Approval): Approval {
       if (code === SqliteCode.ForeignKey) throw new StoreError('KGATE_STORE_INVALID', `approval ${a.id} names grant ${a.grantId ?? ''}, which does not exist`);
       throw error;
     }
+    if (detail) db.run('INSERT INTO approval_details (approval_id, detail) VALUES (:id, :detail)', { id: a.id, detail: JSON.stringify(detail) });
     db.recordChange('approval', a.id);
     return load(db, a.id)!;
   });
+}
+
+/** The held request of a pending request approval; undefined once it was decided or expired. */
+export function getApprovalDetail(db: SqliteDatabase, id: string): HeldRequestDetail | undefined {
+  const row = db.get("SELECT d.detail FROM approval_details d JOIN approvals a ON a.id = d.approval_id WHERE d.approval_id = :id AND a.state = 'pending'", { id });
+  return row ? json<HeldRequestDetail>(row, 'detail') : undefined;
 }
 
 export function getApproval(db: SqliteDatabase, id: string): Approval | undefined {
@@ -113,13 +127,16 @@ export function addVote(db: SqliteDatabase, approvalId: string, vote: ApprovalVo
     if (!current) throw new StoreError('KGATE_STORE_NOT_FOUND', `approval ${approvalId} does not exist`);
     if (current.state === 'pending' && current.expiresAt <= options.now) {
       db.run(SET_STATE, { id: approvalId, state: 'expired' });
+      db.run(DROP_DETAIL, { id: approvalId });
       db.recordChange('approval', approvalId);
       return { closed: 'expired' };
     }
     if (current.state !== 'pending') return { closed: current.state };
     insertVote(db, approvalId, vote);
     const votes = [...current.votes, vote];
-    db.run(SET_STATE, { id: approvalId, state: tallyVotes(votes, options.requiredCount) });
+    const state = tallyVotes(votes, options.requiredCount);
+    db.run(SET_STATE, { id: approvalId, state });
+    if (state !== 'pending') db.run(DROP_DETAIL, { id: approvalId });
     db.recordChange('approval', approvalId);
     return { approval: load(db, approvalId)! };
   });
@@ -149,6 +166,7 @@ export function expireApprovals(db: SqliteDatabase, now: number): Approval[] {
     return due.map((row) => {
       const id = text(row, 'id');
       db.run(SET_STATE, { id, state: 'expired' });
+      db.run(DROP_DETAIL, { id });
       db.recordChange('approval', id);
       return load(db, id)!;
     });

@@ -11,6 +11,9 @@ export function openConnection(path: string, options: { busyTimeoutMs: number })
     db.exec('PRAGMA journal_mode = WAL');
     db.exec('PRAGMA synchronous = FULL');
     db.exec('PRAGMA foreign_keys = ON');
+    // Deleted rows are overwritten, not just unlinked: a held request's body may carry a secret
+    // and is deleted once its approval is decided.
+    db.exec('PRAGMA secure_delete = ON');
     return db;
   } catch (error) {
     db.close();

@@ -61,7 +61,13 @@ export class SqliteDatabase {
       this.statement('COMMIT').run();
       return result;
     } catch (error) {
-      if (this.db.isTransaction) this.statement('ROLLBACK').run();
+      // A failed COMMIT (full disk, I/O error) may have ended the transaction already; a ROLLBACK
+      // that fails too must not replace the error that says what went wrong.
+      try {
+        if (this.db.isTransaction) this.statement('ROLLBACK').run();
+      } catch {
+        // The first error is the one reported.
+      }
       throw error;
     }
   }

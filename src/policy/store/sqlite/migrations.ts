@@ -151,6 +151,53 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE approvals ADD COLUMN consumed_at INTEGER;
     `,
   },
+  {
+    version: 4,
+    name: 'held requests, exactly, for approvers while pending',
+    // The unmasked request a request approval decides, apart from the approval row so every read
+    // of approvals (lists, the change feed, the requester's view) cannot carry it by accident;
+    // deleted in the transaction that moves the approval out of pending.
+    sql: `
+      CREATE TABLE approval_details (
+        approval_id TEXT PRIMARY KEY REFERENCES approvals (id),
+        detail TEXT NOT NULL CHECK (json_valid(detail))
+      ) STRICT;
+    `,
+  },
+  {
+    version: 5,
+    name: 'audit conflicts; write probe',
+    // A copy of a stored event with other content is kept once per distinct content (sha256 of
+    // its canonical JSON), so a retried forgery does not pile up. write_probe holds one row that
+    // audit writers rewrite to learn whether the store can write again after a failure.
+    sql: `
+      CREATE TABLE audit_conflicts (
+        conflict_no INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL,
+        time TEXT NOT NULL,
+        time_us INTEGER NOT NULL,
+        session TEXT,
+        copy_session TEXT,
+        principal TEXT,
+        copy_principal TEXT,
+        grant_id TEXT,
+        cluster TEXT,
+        sha256 TEXT NOT NULL,
+        event TEXT NOT NULL CHECK (json_valid(event)),
+        received_at INTEGER NOT NULL,
+        UNIQUE (id, sha256)
+      ) STRICT;
+      CREATE INDEX audit_conflicts_by_time ON audit_conflicts (time_us, conflict_no);
+      CREATE INDEX audit_conflicts_by_session ON audit_conflicts (session);
+      CREATE INDEX audit_conflicts_by_copy_session ON audit_conflicts (copy_session);
+
+      CREATE TABLE write_probe (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        at INTEGER NOT NULL,
+        pad BLOB NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 const MIGRATIONS_TABLE = `

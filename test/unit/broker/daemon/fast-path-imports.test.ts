@@ -1,8 +1,9 @@
 /**
- * The credential plugin's warm path must stay a few milliseconds: everything bin/credential.js
+ * The credential plugin's warm paths must stay a few milliseconds: everything bin/credential.js
  * loads before it answers may import only `node:` modules — no oclif, AWS SDK, OIDC client, ink or
- * Kubernetes client. This walks the static import graph from the warm path's module, which serves
- * both broker contexts (the daemon's socket) and gateway contexts (the cached credential file).
+ * Kubernetes client. This walks the static import graphs from the warm paths' modules: the broker
+ * context's (the daemon's socket) and the gateway context's (the cached credential file), which
+ * takes even built-ins from process.getBuiltinModule rather than an ESM import.
  */
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
@@ -36,34 +37,34 @@ function graph(entry: string): { files: string[]; external: string[] } {
   return { files: [...files], external: [...external] };
 }
 
-describe('the credential warm path', () => {
-  it('bin/credential.js loads the fast path module first, and the full CLI only as a fallback', () => {
+describe('the credential warm paths', () => {
+  it('bin/credential.js loads a warm path module first, and the full CLI only as a fallback', () => {
     const text = readFileSync(join(ROOT, 'bin/credential.js'), 'utf8');
-    expect(importsOf(join(ROOT, 'bin/credential.js'))).toEqual(['../dist/broker/daemon/fast-credential.js', './run.js']);
+    expect(importsOf(join(ROOT, 'bin/credential.js'))).toEqual(['../dist/broker/context/gateway-warm.js', '../dist/broker/daemon/fast-credential.js', './run.js']);
     expect(text.indexOf('fast-credential.js')).toBeLessThan(text.indexOf("import('./run.js')"));
   });
 
-  it('imports nothing but node: modules and a few small local files', () => {
+  it('for a broker context imports nothing but node: modules and a few small local files', () => {
     const { files, external } = graph(join(ROOT, 'src/broker/daemon/fast-credential.ts'));
     expect(external.filter((s) => !s.startsWith('node:'))).toEqual([]);
     expect(files.map((f) => f.slice(ROOT.length + 1)).sort()).toEqual([
-      'src/broker/context/credential-cache.ts',
       'src/broker/daemon/control-client.ts',
       'src/broker/daemon/exec-credential.ts',
       'src/broker/daemon/fast-credential.ts',
       'src/broker/daemon/layout.ts',
       'src/broker/daemon/protocol.ts',
-      // Writes the cache atomically (cold path), node:fs and node:path only.
-      'src/cli/atomic-file.ts',
       'src/cli/paths.ts',
     ]);
   });
 
-  it('reads a gateway context\'s cached credential without the cold path (login, policy client) behind it', () => {
-    const { files, external } = graph(join(ROOT, 'src/broker/daemon/fast-credential.ts'));
-    expect(files.some((f) => f.endsWith('src/broker/context/credential-cache.ts'))).toBe(true);
-    expect(files.some((f) => /context-credential|policy\/|identity\//.test(f))).toBe(false);
-    // node:crypto alone costs more than the rest of the warm path.
-    expect(external).not.toContain('node:crypto');
+  it('for a gateway context reads the cached credential with no import of anything, not even node: modules', () => {
+    const { files, external } = graph(join(ROOT, 'src/broker/context/gateway-warm.ts'));
+    expect(external).toEqual([]);
+    expect(files.map((f) => f.slice(ROOT.length + 1)).sort()).toEqual([
+      'src/broker/context/credential-file.ts',
+      'src/broker/context/gateway-warm.ts',
+      'src/broker/daemon/exec-credential.ts',
+      'src/cli/paths.ts',
+    ]);
   });
 });

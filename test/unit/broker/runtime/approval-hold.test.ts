@@ -3,11 +3,16 @@ import type { HeldRequest } from '../../../../src/broker/pipeline/types.js';
 import { createApprovalHold } from '../../../../src/broker/runtime/approval-hold.js';
 import { compileDetectors, DETECTOR_NAMES } from '../../../../src/mask/index.js';
 import type { ApprovalView, PolicyClient, RequestApprovalBody } from '../../../../src/policy/client.js';
+import { canonicalizeRequest } from '../../../../src/kube/canonical.js';
+import { heldRequestDetail, heldRequestDigest } from '../../../../src/policy/held-request.js';
 
 const detectors = compileDetectors([...DETECTOR_NAMES]);
+const COMMAND = ['sh', '-c', 'echo AKIAIOSFODNN7EXAMPLE'];
+const EXEC_URL = canonicalizeRequest('GET', `/api/v1/namespaces/prod/pods/web/exec?${COMMAND.map((c) => `command=${encodeURIComponent(c)}`).join('&')}&stdout=true`);
+const EXACT = heldRequestDetail({ method: 'GET', url: EXEC_URL.ok ? EXEC_URL.request.url : '' });
 
-function view(state: ApprovalView['state'], revision: number, votes: ApprovalView['votes'] = []): ApprovalView {
-  return { id: 'ap-1', kind: 'request', state, cluster: 'c', revision, createdAt: Date.now(), expiresAt: Date.now() + 60_000, votes } as unknown as ApprovalView;
+function view(state: ApprovalView['state'], revision: number, votes: ApprovalView['votes'] = [], digest = heldRequestDigest(EXACT)): ApprovalView {
+  return { id: 'ap-1', kind: 'request', state, cluster: 'c', revision, createdAt: Date.now(), expiresAt: Date.now() + 60_000, votes, request: { digest } } as unknown as ApprovalView;
 }
 
 /** A policy client whose approval moves through `states`, one per long-poll. */
@@ -26,21 +31,28 @@ function fakeClient(states: ApprovalView[]): { client: PolicyClient; opened: Req
 
 function held(signal = new AbortController().signal): HeldRequest {
   return {
-    auditId: 'a', rule: 'prod-exec', message: 'needs a lead', command: ['sh', '-c', 'echo AKIAIOSFODNN7EXAMPLE'], signal,
+    auditId: 'a', rule: 'prod-exec', message: 'needs a lead', command: COMMAND, exact: EXACT, signal,
     info: { verb: 'create', path: '/api/v1/namespaces/prod/pods/web/exec', namespace: 'prod', resource: 'pods', subresource: 'exec', name: 'web' } as HeldRequest['info'],
   };
 }
 
 describe('createApprovalHold', () => {
-  it('opens an approval with the masked command and releases the request once approved', async () => {
+  it('opens an approval with the exact request for approvers, masks the requester\'s lines, and releases it once approved', async () => {
     const { client, opened } = fakeClient([view('pending', 2), view('approved', 3)]);
     const lines: string[] = [];
     const outcome = await createApprovalHold({ client, cluster: 'c', status: (l) => lines.push(l), detectors })(held());
     expect(outcome).toEqual({ approved: true, approvalId: 'ap-1' });
-    expect(opened[0]).toMatchObject({ cluster: 'c', rule: 'prod-exec', request: { verb: 'create', namespace: 'prod', resource: 'pods', subresource: 'exec', name: 'web' } });
-    expect(JSON.stringify(opened)).not.toContain('AKIAIOSFODNN7EXAMPLE');
+    // The service masks it for everyone else; approvers get it exactly as it will be forwarded.
+    expect(opened).toEqual([{ cluster: 'c', rule: 'prod-exec', request: EXACT }]);
     expect(lines.join('\n')).toContain('kgate approve ap-1');
+    expect(lines.join('\n')).toContain('***MASKED:aws-access-key-id***');
     expect(lines.join('\n')).not.toContain('AKIAIOSFODNN7EXAMPLE');
+  });
+
+  it('refuses the request when the approval is bound to another request', async () => {
+    const { client } = fakeClient([view('approved', 2, [], `sha256:${'0'.repeat(64)}`)]);
+    const outcome = await createApprovalHold({ client, cluster: 'c', status: () => undefined, detectors })(held());
+    expect(outcome).toEqual({ approved: false, approvalId: 'ap-1', reason: 'prod-exec: approval ap-1 was given for a different request than this one; refused' });
   });
 
   it('refuses with the denier and reason when denied', async () => {

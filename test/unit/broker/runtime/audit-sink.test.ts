@@ -36,7 +36,7 @@ function record(overrides: Partial<PipelineAuditRecord> = {}): PipelineAuditReco
 describe('createAuditSink', () => {
   it('ends the chain once with an end marker, so a lost tail shows as an open session', async () => {
     const events: Parameters<AuditSpool['append']>[0][] = [];
-    const store = { append: async (e: (typeof events)[number]) => void events.push(e), stats: () => ({ pending: 0, bytes: 0, maxBytes: 1, maxEvents: 1 }) };
+    const store = { append: async (e: (typeof events)[number]) => void events.push(e), stats: () => ({ pending: 0, bytes: 0, maxBytes: 1, maxEvents: 1 }), failure: () => undefined, probe: async () => undefined };
     const sink = createAuditSink({ spool: store, session: 's-end', principal, cluster: 'prod-eks', grant: 'g1', detectors, log: () => undefined });
     await sink.complete(record());
     await sink.complete(record());
@@ -72,13 +72,80 @@ describe('createAuditSink', () => {
 
   it('refuses new requests with a 503 Status once the spool is full', async () => {
     const sink = createAuditSink({ spool: await open(2), session: 's-3', principal, cluster: 'c', detectors, log: () => undefined });
-    expect(sink.admit()).toBeUndefined();
+    expect(await sink.admit()).toBeUndefined();
     await sink.complete(record());
     await sink.complete(record());
-    const refusal = sink.admit();
+    const refusal = await sink.admit();
     expect(refusal?.code).toBe(503);
     expect(JSON.parse(refusal!.body)).toMatchObject({ kind: 'Status', reason: 'ServiceUnavailable' });
     expect(refusal!.body).toContain('audit spool is full');
+  });
+});
+
+describe('when the trail cannot be written', () => {
+  /**
+   * A target whose disk refuses writes until `heal()`: the real spool under a file-size limit is
+   * tested in spool-disk-full.test.ts; here only what the sink makes of such a target.
+   */
+  function failingTarget() {
+    let broken: Error | undefined;
+    let healed = false;
+    const appended: string[] = [];
+    let probes = 0;
+    const refuse = () => {
+      broken = new Error('The audit spool could not commit an audit event: disk I/O error');
+      throw broken;
+    };
+    return {
+      appended,
+      get probes() {
+        return probes;
+      },
+      heal: () => void (healed = true),
+      target: {
+        append: async (event: { auditID: string }) => {
+          if (!healed) refuse();
+          broken = undefined;
+          appended.push(event.auditID);
+        },
+        stats: () => ({ pending: 0, bytes: 0, maxBytes: 1 << 20, maxEvents: 100 }),
+        failure: () => broken,
+        probe: async () => {
+          probes += 1;
+          if (!healed) refuse();
+          broken = undefined;
+        },
+      },
+    };
+  }
+
+  it('rejects the record, refuses later requests with a 503 that says why, and serves again once a probe write works', async () => {
+    const disk = failingTarget();
+    const logs: string[] = [];
+    const sink = createAuditSink({ spool: disk.target, session: 's-5', principal, cluster: 'c', detectors, log: (line) => logs.push(line) });
+    expect(await sink.admit()).toBeUndefined();
+    await expect(sink.complete(record({ auditId: 'lost' }))).rejects.toThrow('disk I/O error');
+    await expect(sink.started(record({ auditId: 'lost-watch' }))).rejects.toThrow('disk I/O error');
+    expect(logs).toEqual(Array(2).fill('audit: an event could not be written (The audit spool could not commit an audit event: disk I/O error)'));
+
+    for (let i = 0; i < 2; i++) {
+      const refusal = await sink.admit();
+      expect(refusal?.code).toBe(503);
+      expect(JSON.parse(refusal!.body)).toMatchObject({
+        kind: 'Status', reason: 'ServiceUnavailable',
+        message: 'kgate cannot write its audit trail (The audit spool could not commit an audit event: disk I/O error); requests are refused until it can record them',
+      });
+    }
+    expect(disk.probes).toBe(2);
+
+    disk.heal();
+    expect(await sink.admit()).toBeUndefined();
+    expect(logs.at(-1)).toBe('audit: the trail can be written again; serving requests');
+    // Once healthy, admitting costs no probe write.
+    expect(await sink.admit()).toBeUndefined();
+    expect(disk.probes).toBe(3);
+    await sink.complete(record({ auditId: 'kept' }));
+    expect(disk.appended).toEqual(['kept']);
   });
 });
 

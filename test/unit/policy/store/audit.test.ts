@@ -40,13 +40,76 @@ describe('audit events in the SQLite store', () => {
 
   test('the same batch ingested twice is stored once', async () => {
     const batch = [auditEvent('e1', '2025-01-01T00:00:00.000001Z'), auditEvent('e2', '2025-01-01T00:00:01Z')];
-    expect(await store.ingestAuditEvents(batch)).toEqual({ inserted: 2, duplicates: 0 });
-    expect(await store.ingestAuditEvents(batch)).toEqual({ inserted: 0, duplicates: 2 });
+    expect(await store.ingestAuditEvents(batch)).toEqual({ inserted: 2, duplicates: 0, conflicts: 0 });
+    expect(await store.ingestAuditEvents(batch)).toEqual({ inserted: 0, duplicates: 2, conflicts: 0 });
     expect(await store.ingestAuditEvents([auditEvent('e3', '2025-01-01T00:00:02Z'), auditEvent('e3', '2025-01-01T00:00:02Z'), batch[0]!]))
-      .toEqual({ inserted: 1, duplicates: 2 });
+      .toEqual({ inserted: 1, duplicates: 2, conflicts: 0 });
     const { items } = await store.queryAuditEvents();
     expect(items.map((e) => e.id)).toEqual(['e3', 'e2', 'e1']);
     expect(items[2]).toEqual(batch[0]);
+    expect((await store.queryAuditConflicts()).items).toEqual([]);
+  });
+
+  test('a resend whose JSON differs only in key order and spacing is a duplicate, not a conflict', async () => {
+    const stored = auditEvent('e1', '2025-01-01T00:00:00Z');
+    await store.ingestAuditEvents([stored]);
+    const event = stored.event as Record<string, unknown>;
+    const reordered = JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(event).reverse()), null, 2)) as unknown;
+    expect(await store.ingestAuditEvents([{ ...stored, event: reordered }])).toEqual({ inserted: 0, duplicates: 1, conflicts: 0 });
+    expect((await store.queryAuditConflicts()).items).toEqual([]);
+  });
+
+  test('another event under a stored id is kept as a conflict, once per distinct copy; the stored event stays', async () => {
+    const chained = (id: string, session: string, verb: string, principal = 'https://idp.test#sub-alice'): AuditEventRecord => {
+      const base = auditEvent(id, '2025-01-01T00:00:00Z', { verb, principal });
+      const event = base.event as { annotations: Record<string, string> };
+      return { ...base, event: { ...event, annotations: { ...event.annotations, 'kgate.dev/session': session } } };
+    };
+    const original = chained('e1', 'sess-a', 'get');
+    await store.ingestAuditEvents([original]);
+    const forged = chained('e1', 'sess-a', 'delete', 'https://idp.test#sub-mallory');
+    expect(await store.ingestAuditEvents([forged, forged])).toEqual({ inserted: 0, duplicates: 0, conflicts: 2 });
+    expect(await store.ingestAuditEvents([forged, chained('e1', 'sess-b', 'patch', 'https://idp.test#sub-mallory'), original]))
+      .toEqual({ inserted: 0, duplicates: 1, conflicts: 2 });
+    expect((await store.queryAuditEvents()).items).toEqual([original]);
+
+    const { items } = await store.queryAuditConflicts();
+    expect(items).toHaveLength(2);
+    expect(items.map((c) => (c.event as { verb: string }).verb).sort()).toEqual(['delete', 'patch']);
+    for (const conflict of items) {
+      expect(conflict).toMatchObject({ id: 'e1', time: '2025-01-01T00:00:00Z', session: 'sess-a', principal: 'https://idp.test#sub-alice', copyPrincipal: 'https://idp.test#sub-mallory', grant: 'g1', cluster: 'sim' });
+      expect(typeof conflict.receivedAt).toBe('number');
+    }
+    expect(items.find((c) => (c.event as { verb: string }).verb === 'patch')!.copySession).toBe('sess-b');
+    expect(items.find((c) => (c.event as { verb: string }).verb === 'delete')!.copySession).toBeUndefined();
+  });
+
+  test('conflicts are found by session (either side), principal (either side) and the contested event\'s time, a page at a time', async () => {
+    const at = (i: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, i)).toISOString();
+    const copy = (record: AuditEventRecord, principal: string): AuditEventRecord => ({ ...record, principal, event: { ...(record.event as object), verb: 'delete' } });
+    const originals = Array.from({ length: 5 }, (_, i) => {
+      const base = auditEvent(`e${i}`, at(i));
+      const event = base.event as { annotations: Record<string, string> };
+      return { ...base, event: { ...event, annotations: { ...event.annotations, 'kgate.dev/session': i < 3 ? 'sess-a' : 'sess-b' } } };
+    });
+    await store.ingestAuditEvents(originals);
+    await store.ingestAuditEvents(originals.map((o, i) => copy(o, i % 2 ? 'https://idp.test#sub-bob' : 'https://idp.test#sub-carl')));
+    const ids = async (query: Parameters<PolicyStore['queryAuditConflicts']>[0]) => {
+      const out: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.queryAuditConflicts({ ...query, limit: 2, ...(cursor ? { cursor } : {}) });
+        out.push(...page.items.map((c) => c.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return out;
+    };
+    expect(await ids({})).toEqual(['e4', 'e3', 'e2', 'e1', 'e0']);
+    expect(await ids({ session: 'sess-a' })).toEqual(['e2', 'e1', 'e0']);
+    expect(await ids({ principal: 'https://idp.test#sub-bob' })).toEqual(['e3', 'e1']);
+    expect(await ids({ principal: 'https://idp.test#sub-alice' })).toEqual(['e4', 'e3', 'e2', 'e1', 'e0']);
+    expect(await ids({ from: at(1), to: at(3) })).toEqual(['e2', 'e1']);
+    await expect(store.queryAuditConflicts({ cursor: 'nope' })).rejects.toMatchObject({ code: 'KGATE_STORE_INVALID' });
   });
 
   test('a batch with one bad event stores nothing', async () => {

@@ -37,7 +37,7 @@ export function approval(id: string, overrides: Partial<Approval> = {}): Approva
     requester: person('bob', ['dev']),
     cluster: 'sim',
     rule: { groups: ['sre-leads'], count: 2, expiresAfterMs: 600_000 },
-    request: { verb: 'create', path: '/api/v1/namespaces/prod/pods/web/exec', namespace: 'prod', resource: 'pods', subresource: 'exec', name: 'web', command: ['sh'], ruleName: 'prod-exec', message: 'exec in prod needs approval' },
+    request: { verb: 'create', path: '/api/v1/namespaces/prod/pods/web/exec', namespace: 'prod', resource: 'pods', subresource: 'exec', name: 'web', command: ['sh'], digest: `sha256:${'0'.repeat(64)}`, ruleName: 'prod-exec', message: 'exec in prod needs approval' },
     votes: [],
     createdAt: T0,
     expiresAt: T0 + 600_000,
