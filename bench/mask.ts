@@ -13,7 +13,7 @@
 import { pathToFileURL } from 'node:url';
 import { defaultMasking } from '../src/policy/schema/index.js';
 import { compileKnownValues, createKnownValueMasker, createListStreamMasker, createMasker, createPodOutputMasker, createTextStreamMasker, createWatchStreamMasker, maskJsonBody, maskText } from '../src/mask/index.js';
-import type { KnownValues } from '../src/mask/index.js';
+import type { KnownValueSet } from '../src/mask/index.js';
 import type { ChunkMasker, Masker } from '../src/mask/index.js';
 
 const MB = 1024 * 1024;
@@ -337,7 +337,7 @@ export function formatAdversarialBench(rows: readonly AdversarialRow[]): string 
 }
 
 /** Inputs that keep almost matching known values: a backtracking matcher would rescan them. */
-function knownValueAdversarial(): Array<[string, KnownValues, string]> {
+function knownValueAdversarial(): Array<[string, KnownValueSet, string]> {
   const long = compileKnownValues([`${'A'.repeat(4096)}B`])!;
   const overlapping = compileKnownValues(Array.from({ length: 64 }, (_, i) => `${'ab'.repeat(4 + i)}c`))!;
   const many = compileKnownValues(Array.from({ length: 2000 }, (_, i) => `secret-${i.toString(36).padStart(4, '0')}-${'x'.repeat(i % 40)}`))!;

@@ -5,11 +5,11 @@
 import type { ChunkMasker } from './chunk-masker.js';
 import { chainMaskers } from './chain.js';
 import type { Detector } from './detectors.js';
-import { createKnownValueMasker, type KnownValues } from './known-values.js';
+import { createKnownValueMasker, type KnownValueSet } from './known-value-stream.js';
 import { createTextStreamMasker } from './text-stream.js';
 
 /** A streaming masker for one output stream of a pod; `known` undefined masks by detectors only. */
-export function createPodOutputMasker(detectors: readonly Detector[], known?: KnownValues): ChunkMasker {
+export function createPodOutputMasker(detectors: readonly Detector[], known?: KnownValueSet): ChunkMasker {
   const text = createTextStreamMasker(detectors);
   return known ? chainMaskers(createKnownValueMasker(known), text) : text;
 }

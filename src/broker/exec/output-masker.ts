@@ -5,7 +5,7 @@
  */
 import type { ChunkMasker } from '../../mask/chunk-masker.js';
 import type { Detector } from '../../mask/detectors.js';
-import type { KnownValues } from '../../mask/known-values.js';
+import type { KnownValueSet } from '../../mask/known-value-stream.js';
 import { createPodOutputMasker } from '../../mask/pod-output.js';
 
 /** Masks exec output by channel. */
@@ -23,7 +23,7 @@ export interface OutputMasker {
 const EMPTY = new Uint8Array(0);
 
 /** Creates the per-channel maskers lazily from the policy's text detectors and the pod's Secret values. */
-export function createOutputMasker(detectors: readonly Detector[], known?: KnownValues): OutputMasker {
+export function createOutputMasker(detectors: readonly Detector[], known?: KnownValueSet): OutputMasker {
   const open = new Map<number, ChunkMasker>();
   const ended = new Map<number, number>();
   const masker = (channel: number): ChunkMasker | undefined => {

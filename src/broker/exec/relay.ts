@@ -14,7 +14,7 @@ import { negotiateProtocol } from '../../kube/channels.js';
 import type { ChannelProtocol } from '../../kube/channels.js';
 import { badRequest, statusResponse } from '../../kube/status.js';
 import type { Detector } from '../../mask/detectors.js';
-import type { KnownValues } from '../../mask/known-values.js';
+import type { KnownValueSet } from '../../mask/known-value-stream.js';
 import { acceptClient, handshakeProblem, offeredProtocols } from './client-handshake.js';
 import { parseExecTarget } from './exec-target.js';
 import type { ExecTarget } from './exec-target.js';
@@ -38,7 +38,7 @@ export interface RelayExecOptions {
   /** Text detectors from policy, run over stdout and stderr. */
   detectors: readonly Detector[];
   /** The values of the Secrets the pod uses, masked exactly in its output. */
-  knownValues?: KnownValues;
+  knownValues?: KnownValueSet;
   recorder?: ExecRecorder;
   /** Whether stdin is handed to the recorder (policy decides). */
   recordStdin: boolean;

@@ -1,6 +1,6 @@
 /**
  * Stage 5a, for pod output streams (`pods/log`, `pods/exec`, `pods/attach`): the values of the
- * Secrets the pod uses, so the stream masker masks them exactly (src/mask/known-values.ts) even
+ * Secrets the pod uses, so the stream masker masks them exactly (src/mask/known-value-stream.ts) even
  * where no detector would. Read just before the stream is forwarded, with the gate's own upstream
  * credential (the grant's token, held by the gateway or the broker); the values never leave the
  * gate, and only their masked form reaches the client, the recording and the audit trail.
@@ -15,12 +15,12 @@ import type { Dispatcher } from 'undici';
 import { secretsUsedBy, secretValues, type SecretUse } from '../../kube/pod-secrets.js';
 import type { RequestInfo } from '../../kube/request-info.js';
 import { badGateway, statusResponse, type StatusResponse } from '../../kube/status.js';
-import { compileKnownValues, type KnownValues } from '../../mask/known-values.js';
+import { compileKnownValues, type KnownValueSet } from '../../mask/known-value-stream.js';
 import type { Forwarder } from './forward.js';
 
 /** The values to mask in one stream, or why the stream is refused. */
 export type KnownValuesLookup =
-  | { ok: true; known?: KnownValues; secrets: number }
+  | { ok: true; known?: KnownValueSet; secrets: number }
   | { ok: false; refusal: StatusResponse; reason: string };
 
 /** Reads what a pod's output streams must mask. */
@@ -130,6 +130,6 @@ function countRead(reads: Array<{ use: SecretUse; read: Read }>): number {
   return reads.filter((r) => r.read.ok).length;
 }
 
-function withKnown(known: KnownValues | undefined): { known?: KnownValues } {
+function withKnown(known: KnownValueSet | undefined): { known?: KnownValueSet } {
   return known ? { known } : {};
 }

@@ -14,7 +14,7 @@ import { MaskError, toMaskError } from '../../mask/errors.js';
 import type { Masker } from '../../mask/object-masker.js';
 import { createListStreamMasker } from '../../mask/stream-json.js';
 import { createWatchStreamMasker } from '../../mask/stream-watch.js';
-import type { KnownValues } from '../../mask/known-values.js';
+import type { KnownValueSet } from '../../mask/known-value-stream.js';
 import { createPodOutputMasker } from '../../mask/pod-output.js';
 import { streamsImmediately, type MaskPlan } from './mask-plan.js';
 import { responseHeaders } from './respond.js';
@@ -40,7 +40,7 @@ export interface DeliveryOptions {
   /** The response is a list or watch of Secrets with Secret masking on (announced in a Warning). */
   secretsStream?: boolean;
   /** The values of the Secrets a pod uses, masked exactly in its log (known-values.ts). */
-  knownValues?: KnownValues;
+  knownValues?: KnownValueSet;
   /**
    * Awaited with the delivery's facts just before the last byte is sent, so the audit event is
    * on disk before the client sees the response complete. Not called when a response fails.
@@ -61,7 +61,7 @@ export function sendStatus(res: ServerResponse, status: StatusResponse, auditId?
   return status.code;
 }
 
-function chunkMasker(plan: MaskPlan, masker: Masker, knownValues: KnownValues | undefined): ChunkMasker {
+function chunkMasker(plan: MaskPlan, masker: Masker, knownValues: KnownValueSet | undefined): ChunkMasker {
   if (plan.kind === 'watch') return createWatchStreamMasker(masker);
   if (plan.kind === 'list') return createListStreamMasker(masker);
   return createPodOutputMasker(masker.detectors, knownValues);

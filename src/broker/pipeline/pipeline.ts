@@ -22,7 +22,7 @@ import { classifyRequest, hasRequestBody, unreadableBodyRefusal, type Classified
 import { decideGuardrails, decisionReason, guardrailRefusal, requestAttributes } from './decide.js';
 import { createForwarder, type Forwarder } from './forward.js';
 import { createKnownValuesSource } from './known-values.js';
-import type { KnownValues } from '../../mask/known-values.js';
+import type { KnownValueSet } from '../../mask/known-value-stream.js';
 import { deliverResponse, sendStatus, type Delivery } from './mask.js';
 import { planMasking, streamsImmediately } from './mask-plan.js';
 import { upstreamHeaders } from './rewrite.js';
@@ -157,7 +157,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return outcome.approved ? undefined : forbidden(classified.info, user, outcome.reason);
   }
 
-  async function forward(req: IncomingMessage, res: ServerResponse, classified: ClassifiedRequest, body: Readable | Buffer | undefined, audit: Audit, signal: AbortSignal, entry?: Live, known?: KnownValues): Promise<void> {
+  async function forward(req: IncomingMessage, res: ServerResponse, classified: ClassifiedRequest, body: Readable | Buffer | undefined, audit: Audit, signal: AbortSignal, entry?: Live, known?: KnownValueSet): Promise<void> {
     const result = await forwarder.forward({
       method: classified.canonical.method,
       url: classified.canonical.url,

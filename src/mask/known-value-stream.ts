@@ -96,7 +96,7 @@ export function knownValueForms(value: Uint8Array): Buffer[] {
  * A compiled set of values: an Aho–Corasick automaton over their forms. Immutable, so one set
  * serves every stream of a request (stdout and stderr of one exec).
  */
-export interface KnownValues {
+export interface KnownValueSet {
   /** Distinct values masked (after dropping short ones). */
   readonly valueCount: number;
   /** Byte sequences searched for (values and their encodings). */
@@ -286,7 +286,7 @@ function fullAutomaton(table: Int32Array, depth: Int32Array, match: Int32Array):
  * to mask (no values, or all too short).
  * @throws MaskError `MASK_TOO_LARGE` when the distinct values exceed {@link MAX_KNOWN_VALUE_BYTES}.
  */
-export function compileKnownValues(values: Iterable<Uint8Array | string>): KnownValues | undefined {
+export function compileKnownValues(values: Iterable<Uint8Array | string>): KnownValueSet | undefined {
   const distinct = new Map<string, Buffer>();
   let total = 0;
   for (const value of values) {
@@ -478,12 +478,12 @@ class KnownValueStreamMasker implements ChunkMasker {
  * value (in any of its forms), which becomes `***MASKED:secret***`. Chain it before the detector
  * masker so the detectors see markers, not values.
  */
-export function createKnownValueMasker(known: KnownValues): ChunkMasker {
+export function createKnownValueMasker(known: KnownValueSet): ChunkMasker {
   return new KnownValueStreamMasker(known.automaton);
 }
 
 /** Masks a whole text at once (tests, small bodies). */
-export function maskKnownValues(text: Uint8Array | string, known: KnownValues): Buffer {
+export function maskKnownValues(text: Uint8Array | string, known: KnownValueSet): Buffer {
   const masker = createKnownValueMasker(known);
   const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
   return Buffer.concat([masker.write(bytes), masker.end()]);

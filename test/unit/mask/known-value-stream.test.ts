@@ -2,13 +2,13 @@ import {
   chainMaskers, compileDetectors, compileKnownValues, createKnownValueMasker, createTextStreamMasker, DETECTOR_NAMES, knownValueForms, maskAllChunks,
   maskKnownValues, MAX_KNOWN_VALUE_BYTES, MaskError, maskMarker, MIN_KNOWN_VALUE_BYTES,
 } from '../../../src/mask/index.js';
-import type { KnownValues } from '../../../src/mask/index.js';
+import type { KnownValueSet } from '../../../src/mask/index.js';
 import { randomChunks, rng } from './fixtures.js';
 
 const MARKER = maskMarker('secret');
 const PASSWORD = 'prod-S3cr3t-pa55word';
 
-function compiled(values: Array<string | Uint8Array>): KnownValues {
+function compiled(values: Array<string | Uint8Array>): KnownValueSet {
   const known = compileKnownValues(values);
   if (!known) throw new Error('nothing compiled');
   return known;
@@ -37,7 +37,7 @@ function reference(text: Buffer, values: Array<string | Uint8Array>): Buffer {
   return Buffer.concat(out);
 }
 
-function stream(known: KnownValues, chunks: Uint8Array[]): { out: Buffer; count: number } {
+function stream(known: KnownValueSet, chunks: Uint8Array[]): { out: Buffer; count: number } {
   const masker = createKnownValueMasker(known);
   const out = maskAllChunks(chunks, masker);
   return { out, count: masker.maskedCount };
