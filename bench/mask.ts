@@ -4,13 +4,17 @@
  * heap, masked by the streaming maskers. Prints MB/s and peak RSS / heap growth at 10 MB and 50 MB
  * next to the targets (≥ 100 MB/s; memory that does not grow with size). Also the per-request cost
  * of masking one small Pod through `maskJsonBody`, the object path every `kubectl get pod` takes.
+ * The known-value rows mask a pod log that echoes the pod's Secret values: the detectors alone
+ * (the baseline, what a pod stream cost before), the known-value masker alone, and both chained as
+ * the pipeline runs them; an adversarial table times near-misses of long and overlapping values.
  *
  * Run: node --import tsx bench/mask.ts   (add --expose-gc for steadier memory baselines)
  */
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { defaultMasking } from '../src/policy/schema/index.js';
-import { createListStreamMasker, createMasker, createTextStreamMasker, createWatchStreamMasker, maskJsonBody, maskText } from '../src/mask/index.js';
+import { compileKnownValues, createKnownValueMasker, createListStreamMasker, createMasker, createPodOutputMasker, createTextStreamMasker, createWatchStreamMasker, maskJsonBody, maskText } from '../src/mask/index.js';
+import type { KnownValueSet } from '../src/mask/index.js';
 import type { ChunkMasker, Masker } from '../src/mask/index.js';
 
 const MB = 1024 * 1024;
@@ -159,6 +163,32 @@ function* logChunks(total: number): Generator<Uint8Array> {
   if (pending) yield Buffer.from(pending);
 }
 
+/** The Secret values of a busy pod: passwords, tokens, a DSN and a key, 12 to 64 bytes. */
+function podSecretValues(): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < 16; i++) values.push(`${['pw', 'tok', 'dsn', 'key'][i % 4]}-${i}-${'Zq8vLm3XwR7p'.repeat(1 + (i % 5))}`);
+  return values;
+}
+
+/** Yields `total` bytes of log lines, one in 50 echoing a Secret value (raw or base64). */
+function* echoingLogChunks(total: number, values: readonly string[]): Generator<Uint8Array> {
+  let pending = '';
+  let produced = 0;
+  for (let i = 0; produced < total; i++) {
+    const value = values[i % values.length]!;
+    pending +=
+      i % 50 === 0
+        ? `2025-03-01T10:00:${String(i % 60).padStart(2, '0')}Z DEBUG connecting with ${i % 100 === 0 ? Buffer.from(value).toString('base64') : value} to db-${i % 7}\n`
+        : `2025-03-01T10:00:${String(i % 60).padStart(2, '0')}Z INFO request ${i} GET /api/v1/items/${i} 200 ${i % 97}ms\n`;
+    if (pending.length >= CHUNK) {
+      produced += pending.length;
+      yield Buffer.from(pending);
+      pending = '';
+    }
+  }
+  if (pending) yield Buffer.from(pending);
+}
+
 interface Measurement {
   name: string;
   sizeMb: number;
@@ -212,10 +242,16 @@ function measure(name: string, sizeMb: number, chunks: Iterable<Uint8Array>, mas
 }
 
 function scenarios(masker: Masker): Array<{ name: string; run: (mb: number) => Measurement }> {
+  const values = podSecretValues();
+  const known = compileKnownValues(values)!;
+  const echoing = (name: string, make: () => ChunkMasker) => ({ name, run: (mb: number) => measure(name, mb, echoingLogChunks(mb * MB, values), make()) });
   return [
     { name: 'SecretList (stream-json)', run: (mb) => measure('SecretList (stream-json)', mb, secretListChunks(mb * MB), createListStreamMasker(masker)) },
     { name: 'watch stream (stream-watch)', run: (mb) => measure('watch stream (stream-watch)', mb, watchChunks(mb * MB), createWatchStreamMasker(masker)) },
     { name: 'pod log (text-stream)', run: (mb) => measure('pod log (text-stream)', mb, logChunks(mb * MB), createTextStreamMasker(masker.detectors)) },
+    echoing('echoing log: detectors (base)', () => createTextStreamMasker(masker.detectors)),
+    echoing('echoing log: known values', () => createKnownValueMasker(known)),
+    echoing('echoing log: known + detectors', () => createPodOutputMasker(masker.detectors, known)),
   ];
 }
 
@@ -346,6 +382,37 @@ export function formatAdversarialBench(rows: readonly AdversarialRow[]): string 
   return lines.join('\n');
 }
 
+/** Inputs that keep almost matching known values: a backtracking matcher would rescan them. */
+function knownValueAdversarial(): Array<[string, KnownValueSet, string]> {
+  const long = compileKnownValues([`${'A'.repeat(4096)}B`])!;
+  const overlapping = compileKnownValues(Array.from({ length: 64 }, (_, i) => `${'ab'.repeat(4 + i)}c`))!;
+  const many = compileKnownValues(Array.from({ length: 2000 }, (_, i) => `secret-${i.toString(36).padStart(4, '0')}-${'x'.repeat(i % 40)}`))!;
+  return [
+    ['long run vs a 4 KiB value', long, 'A'],
+    ['ababab… vs 64 overlapping', overlapping, 'ab'],
+    ['2000 values, near-miss text', many, 'secret-00zz-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxy '],
+  ];
+}
+
+/** MB/s of the known-value masker (alone) over each adversarial input, in CHUNK pieces. */
+export function runKnownValueAdversarialBench(sizeMb = 3): Array<{ name: string; mbps: number; forms: number }> {
+  return knownValueAdversarial().map(([name, known, unit]) => {
+    const bytes = Buffer.from(unit.repeat(Math.ceil((sizeMb * MB) / unit.length)), 'latin1');
+    const masker = createKnownValueMasker(known);
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < bytes.length; i += CHUNK) masker.write(bytes.subarray(i, i + CHUNK));
+    masker.end();
+    return { name, forms: known.formCount, mbps: bytes.length / MB / (Number(process.hrtime.bigint() - start) / 1e9) };
+  });
+}
+
+/** The known-value adversarial table against the linear-time target. */
+export function formatKnownValueAdversarialBench(rows: ReadonlyArray<{ name: string; mbps: number; forms: number }>): string {
+  const lines = [`${'known values, adversarial (3 MB)'.padEnd(32)} ${'forms'.padStart(7)} ${'MB/s'.padStart(8)} ${'target'.padStart(7)}`];
+  for (const r of rows) lines.push(`${r.name.padEnd(32)} ${String(r.forms).padStart(7)} ${r.mbps.toFixed(1).padStart(8)} ${`≥${ADVERSARIAL_TARGET_MBPS}`.padStart(7)}  ${r.mbps >= ADVERSARIAL_TARGET_MBPS ? 'ok' : 'BELOW'}`);
+  return lines.join('\n');
+}
+
 /** The per-request line: one Pod through the object path. */
 export function formatPodCost(): string {
   const body = Buffer.from(podJson());
@@ -357,4 +424,5 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   console.log(formatMaskBench(runMaskBench()));
   console.log(`\n${formatPodCost()}`);
   console.log(`\n${formatAdversarialBench(runAdversarialBench())}`);
+  console.log(`\n${formatKnownValueAdversarialBench(runKnownValueAdversarialBench())}`);
 }

@@ -92,9 +92,9 @@ export async function governedFlow(ctx: DemoContext): Promise<void> {
   show('carol (sre-leads) approves it from her own terminal', `kgate approve ${approval} --reason "routine check"`, approved.stderr + approved.stdout);
   expectThat(approved.code === 0 && approved.stdout.includes(`Approval ${approval} is approved`), 'carol approves');
   const ran = await held.done;
-  show('…and the exec runs; the password in the pod\'s environment is masked in the stream', '(the held kgate exec, continued)', ran.stdout + ran.stderr.replace(`${notice}\n`, ''));
+  show('…and the exec runs; the password the pod has from its Secret is masked in the stream, value for value', '(the held kgate exec, continued)', ran.stdout + ran.stderr.replace(`${notice}\n`, ''));
   expectThat(ran.code === 0 && ran.stderr.includes(`approval ${approval} granted`), 'held exec ran after approval');
-  expectThat(ran.stdout.includes('APP_ENV=prod') && ran.stdout.includes(`DB_PASSWORD=${maskMarker('password-assignment')}`), 'exec output with the password masked');
+  expectThat(ran.stdout.includes('APP_ENV=prod') && ran.stdout.includes(`DB_PASSWORD=${maskMarker('secret')}`), 'exec output with the password masked');
   expectThat(leaks(ran.stdout + ran.stderr).length === 0, 'no secret value in the exec output');
 
   section('Afterwards: the recording and the audit trail');
@@ -103,7 +103,7 @@ export async function governedFlow(ctx: DemoContext): Promise<void> {
   expectThat(recording !== undefined, 'the exec\'s audit event names its recording');
   const replay = await ctx.ci(['audit', 'replay', recording!, '--speed', '4', '--max-idle', '0.2']);
   show('The exec session was recorded, masked; it replays in the terminal', `kgate audit replay ${recording} --speed 4`, replay.stdout.replace(/\r\n/g, '\n') + replay.stderr);
-  expectThat(replay.code === 0 && replay.stdout.includes('APP_ENV=prod') && replay.stdout.includes(maskMarker('password-assignment')), 'replayed recording');
+  expectThat(replay.code === 0 && replay.stdout.includes('APP_ENV=prod') && replay.stdout.includes(`DB_PASSWORD=${maskMarker('secret')}`), 'replayed recording');
   expectThat(leaks(replay.stdout + replay.stderr).length === 0, 'no secret value in the recording');
 
   const trail = await ctx.ci(['audit', 'search', '--grant', grant!, '--decision', 'deny']);

@@ -1,9 +1,10 @@
 /**
  * kgate's masking engine: pure, no I/O. Structural masking of Kubernetes JSON
- * (object-masker.ts, with the Secret allowlist and known values), the guard that refuses JSON
+ * (object-masker.ts, with the Secret allowlist and copied values), the guard that refuses JSON
  * patches which would reveal a masked value (patch-guard.ts), regex detectors for free text
- * (detectors.ts), streaming maskers for lists, watch streams and text streams, and the Warning
- * header that tells users values were masked.
+ * (detectors.ts), streaming maskers for lists, watch streams and text streams, exact known values
+ * (a pod's Secrets) in text streams (known-value-stream.ts), and the Warning header that tells
+ * users values were masked.
  */
 export { MaskError, toMaskError } from './errors.js';
 export type { MaskErrorCode } from './errors.js';
@@ -24,4 +25,8 @@ export type { ListStreamOptions } from './stream-json.js';
 export { createWatchStreamMasker } from './stream-watch.js';
 export type { WatchStreamOptions } from './stream-watch.js';
 export { createTextStreamMasker } from './text-stream.js';
+export { compileKnownValues, createKnownValueMasker, maskKnownValues, knownValueForms, MIN_KNOWN_VALUE_BYTES, MAX_KNOWN_VALUE_BYTES } from './known-value-stream.js';
+export type { KnownValueSet } from './known-value-stream.js';
+export { chainMaskers } from './chain.js';
+export { createPodOutputMasker } from './pod-output.js';
 export { maskingWarningHeader, quoteWarnText } from './warning.js';

@@ -61,13 +61,13 @@ it('holds the exec in prod until carol approves it, then runs it masked', () => 
   const ran = step('(the held kgate exec, continued)');
   expect(ran).toContain(`approval ${approval} granted`);
   expect(ran).toContain('APP_ENV=prod');
-  expect(ran).toContain('DB_PASSWORD=***MASKED:password-assignment***');
+  expect(ran).toContain('DB_PASSWORD=***MASKED:secret***');
 });
 
 it('replays the recording of that exec, masked', () => {
   const replay = step('kgate audit replay ');
   expect(replay).toContain('APP_ENV=prod');
-  expect(replay).toContain('DB_PASSWORD=***MASKED:password-assignment***');
+  expect(replay).toContain('DB_PASSWORD=***MASKED:secret***');
 });
 
 it('shows the audit trail and verifies it', () => {

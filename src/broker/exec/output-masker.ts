@@ -1,10 +1,12 @@
 /**
  * One streaming text masker per output channel (stdout, stderr), so a secret split across
- * frames of one stream is still caught and the two streams never mix their held-back text.
+ * frames of one stream is still caught and the two streams never mix their held-back text. Each
+ * masks the pod's known Secret values exactly, then runs the detectors.
  */
-import { createTextStreamMasker } from '../../mask/text-stream.js';
 import type { ChunkMasker } from '../../mask/chunk-masker.js';
 import type { Detector } from '../../mask/detectors.js';
+import type { KnownValueSet } from '../../mask/known-value-stream.js';
+import { createPodOutputMasker } from '../../mask/pod-output.js';
 
 /** Masks exec output by channel. */
 export interface OutputMasker {
@@ -20,15 +22,15 @@ export interface OutputMasker {
 
 const EMPTY = new Uint8Array(0);
 
-/** Creates the per-channel maskers lazily from the policy's text detectors. */
-export function createOutputMasker(detectors: readonly Detector[]): OutputMasker {
+/** Creates the per-channel maskers lazily from the policy's text detectors and the pod's Secret values. */
+export function createOutputMasker(detectors: readonly Detector[], known?: KnownValueSet): OutputMasker {
   const open = new Map<number, ChunkMasker>();
   const ended = new Map<number, number>();
   const masker = (channel: number): ChunkMasker | undefined => {
     if (ended.has(channel)) return undefined;
     let current = open.get(channel);
     if (!current) {
-      current = createTextStreamMasker(detectors);
+      current = createPodOutputMasker(detectors, known);
       open.set(channel, current);
     }
     return current;

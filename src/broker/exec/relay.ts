@@ -14,6 +14,7 @@ import { negotiateProtocol } from '../../kube/channels.js';
 import type { ChannelProtocol } from '../../kube/channels.js';
 import { badRequest, statusResponse } from '../../kube/status.js';
 import type { Detector } from '../../mask/detectors.js';
+import type { KnownValueSet } from '../../mask/known-value-stream.js';
 import { acceptClient, handshakeProblem, offeredProtocols } from './client-handshake.js';
 import { parseExecTarget } from './exec-target.js';
 import type { ExecTarget } from './exec-target.js';
@@ -36,6 +37,8 @@ export interface RelayExecOptions {
   upstream: UpstreamTarget;
   /** Text detectors from policy, run over stdout and stderr. */
   detectors: readonly Detector[];
+  /** The values of the Secrets the pod uses, masked exactly in its output. */
+  knownValues?: KnownValueSet;
   recorder?: ExecRecorder;
   /** Whether stdin is handed to the recorder (policy decides). */
   recordStdin: boolean;
@@ -139,7 +142,7 @@ export async function relayExec(opts: RelayExecOptions): Promise<ExecSessionSumm
     client,
     upstream,
     protocol: negotiated.protocol,
-    output: createOutputMasker(opts.detectors),
+    output: createOutputMasker(opts.detectors, opts.knownValues),
     recorder: opts.recorder,
     recordStdin: opts.recordStdin,
     ...(opts.ending ? { ending: opts.ending } : {}),

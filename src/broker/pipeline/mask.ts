@@ -15,7 +15,8 @@ import { MaskError, toMaskError } from '../../mask/errors.js';
 import type { Masker } from '../../mask/object-masker.js';
 import { createListStreamMasker } from '../../mask/stream-json.js';
 import { createWatchStreamMasker } from '../../mask/stream-watch.js';
-import { createTextStreamMasker } from '../../mask/text-stream.js';
+import type { KnownValueSet } from '../../mask/known-value-stream.js';
+import { createPodOutputMasker } from '../../mask/pod-output.js';
 import { streamsImmediately, type MaskPlan } from './mask-plan.js';
 import { responseHeaders } from './respond.js';
 
@@ -39,6 +40,8 @@ export interface DeliveryOptions {
   maxBufferedBodyBytes: number;
   /** The response is a list or watch of Secrets with Secret masking on (announced in a Warning). */
   secretsStream?: boolean;
+  /** The values of the Secrets a pod uses, masked exactly in its log (known-values.ts). */
+  knownValues?: KnownValueSet;
   /**
    * Awaited with the delivery's facts just before the last byte is sent, so the audit event is
    * on disk before the client sees the response complete. Not called when a response fails.
@@ -64,10 +67,10 @@ export function sendStatus(res: ServerResponse, status: StatusResponse, auditId?
   return status.code;
 }
 
-function chunkMasker(plan: MaskPlan, masker: Masker): ChunkMasker {
+function chunkMasker(plan: MaskPlan, masker: Masker, knownValues: KnownValueSet | undefined): ChunkMasker {
   if (plan.kind === 'watch') return createWatchStreamMasker(masker);
   if (plan.kind === 'list') return createListStreamMasker(masker);
-  return createTextStreamMasker(masker.detectors);
+  return createPodOutputMasker(masker.detectors, knownValues);
 }
 
 // Resolves once the client can take more, or has gone away (then false).
@@ -179,7 +182,7 @@ async function endStream(opts: DeliveryOptions, masker: ChunkMasker, atLineStart
 
 async function deliverStream(opts: DeliveryOptions): Promise<Delivery> {
   const { res, response, ending } = opts;
-  const masker = failingAsMaskError(chunkMasker(opts.plan, opts.masker));
+  const masker = failingAsMaskError(chunkMasker(opts.plan, opts.masker, opts.knownValues));
   const start = () => {
     if (!res.headersSent) res.writeHead(response.statusCode, responseHeaders(response.headers, { auditId: opts.auditId, unchanged: false, secretsStream: opts.secretsStream === true && opts.plan.kind !== 'text' }));
   };

@@ -23,6 +23,8 @@ import { canonicalStage } from './canonicalize.js';
 import { classifyRequest, hasRequestBody, unreadableBodyRefusal, type ClassifiedRequest } from './classify.js';
 import { decideGuardrails, decisionReason, guardrailRefusal, requestAttributes } from './decide.js';
 import { createForwarder, type Forwarder } from './forward.js';
+import { createKnownValuesSource } from './known-values.js';
+import type { KnownValueSet } from '../../mask/known-value-stream.js';
 import { deliverResponse, sendStatus, type Delivery } from './mask.js';
 import { planMasking, streamsImmediately } from './mask-plan.js';
 import { isJsonPatch, patchRefusal } from './patch-check.js';
@@ -97,6 +99,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const forwarder: Forwarder = createForwarder(options.upstream.url, options.upstream.ca, tokens, options.upstream.headersTimeoutMs);
   const masker: Masker = maskerFor(options.masking, options.principal.groups);
   const patchGuard = createPatchGuard(options.masking);
+  const knownValues = createKnownValuesSource(forwarder, options.masking.secrets && !masker.exempt);
   const refusals = new RecentRefusals();
   const maxBuffered = options.maxBufferedBodyBytes ?? DEFAULT_MAX_BUFFERED;
   const user = options.principal.name;
@@ -182,7 +185,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return outcome.approved ? undefined : forbidden(classified.info, user, outcome.reason);
   }
 
-  async function forward(req: IncomingMessage, res: ServerResponse, classified: ClassifiedRequest, body: Readable | Buffer | undefined, audit: Audit, signal: AbortSignal, entry?: Live): Promise<void> {
+  async function forward(req: IncomingMessage, res: ServerResponse, classified: ClassifiedRequest, body: Readable | Buffer | undefined, audit: Audit, signal: AbortSignal, entry?: Live, known?: KnownValueSet): Promise<void> {
     const ended = (): Promise<void> =>
       finish({ ...audit, outcome: 'refused', statusCode: sendStatus(res, endedRequestStatus(entry!.endedBecause!), audit.auditId), error: `ended by kgate: ${entry!.endedBecause}` });
     const result = await forwarder.forward({
@@ -231,7 +234,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     };
     let recorded = false;
     const secretsStream = options.masking.secrets && !masker.exempt && classified.info.resource === 'secrets' && classified.info.subresource === '';
-    const delivery = await deliverResponse({ res, response, plan, masker: maskerForTarget(masker, classified.info), auditId: audit.auditId, maxBufferedBodyBytes: maxBuffered, secretsStream, beforeEnd: record, ending: ending.signal });
+    const delivery = await deliverResponse({ res, response, plan, masker: maskerForTarget(masker, classified.info), auditId: audit.auditId, maxBufferedBodyBytes: maxBuffered, secretsStream, ...(known ? { knownValues: known } : {}), beforeEnd: record, ending: ending.signal });
     if (delivery.error) log(`response for ${classified.canonical.method} ${classified.info.path}: ${delivery.error}`);
     if (!recorded) await record(delivery);
   }
@@ -309,7 +312,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       return finish({ ...audit, statusCode: sendStatus(res, status, audit.auditId), error: 'connect without upgrade' });
     }
     if (classified.route === 'self-subject-access-review') return accessReview(req, res, ctx, classified, audit, signal);
-    return forward(req, res, classified, body, audit, signal, entry);
+    const known = await knownValues.forRequest(classified.info, audit.auditId, signal);
+    if (!known.ok) return finish({ ...audit, statusCode: sendStatus(res, known.refusal, audit.auditId), error: known.reason });
+    return forward(req, res, classified, body, audit, signal, entry, known.known);
   }
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -354,6 +359,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const result = await serveUpgrade(req, socket, head, {
       classified, decision, ...(refusal ? { refusal } : {}),
       upstream: options.upstream, token: () => tokens.current(), detectors: masker.detectors, refusals, log, now,
+      knownValues: () => knownValues.forRequest(classified.info, audit.auditId, signal),
       ...(record ? { record: () => record({ auditId: audit.auditId, info: classified.info, command: classified.command }) } : {}),
       // The session is open before its start can be committed: one that cannot be recorded is ended.
       onOpen: () => {

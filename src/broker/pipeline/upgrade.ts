@@ -12,6 +12,7 @@ import { badRequest, type StatusResponse } from '../../kube/status.js';
 import type { Detector } from '../../mask/detectors.js';
 import type { RequestDecision } from '../../policy/evaluate-request.js';
 import type { ClassifiedRequest } from './classify.js';
+import type { KnownValuesLookup } from './known-values.js';
 import type { ExecRecording, PipelineOutcome } from './types.js';
 
 /** What {@link serveUpgrade} needs beyond the request. */
@@ -24,6 +25,8 @@ export interface UpgradeContext {
   token: () => Promise<string>;
   detectors: readonly Detector[];
   refusals: RecentRefusals;
+  /** The values of the pod's Secrets to mask in an exec or attach (known-values.ts). */
+  knownValues: () => Promise<KnownValuesLookup>;
   /** Starts the session's recording, once the stream is known to be recordable. */
   record?: () => ExecRecording | undefined;
   /** Called when the relayed session opens. */
@@ -79,13 +82,20 @@ export async function serveUpgrade(req: IncomingMessage, socket: Duplex, head: B
   if (refuseUnrecordableStream({ req, socket, canonicalUrl, subresource: info.subresource, pod: info.name, refusals: ctx.refusals, log: ctx.log })) {
     return { outcome: 'refused', statusCode: 403, maskedCount: 0, error: 'unrecordable stream (SPDY, or port-forward outside the WebSocket channel protocol)' };
   }
+  if (info.subresource === 'portforward') return servePortForward(req, socket, head, canonicalUrl, await ctx.token(), ctx);
+  const known = await ctx.knownValues();
+  if (!known.ok) {
+    // kubectl's SPDY retry of this refused WebSocket gets the same answer (spdy.ts).
+    ctx.refusals.remember(canonicalUrl, known.refusal);
+    return refuse(socket, known.refusal, 'refused', known.reason);
+  }
   const token = await ctx.token();
-  if (info.subresource === 'portforward') return servePortForward(req, socket, head, canonicalUrl, token, ctx);
   const recording = ctx.record?.();
   const summary = await relayExec({
     req, socket, head, canonicalUrl,
     upstream: { url: ctx.upstream.url, ca: ctx.upstream.ca, token },
     detectors: ctx.detectors,
+    ...(known.known ? { knownValues: known.known } : {}),
     ...(recording ? { recorder: recording.recorder } : {}),
     recordStdin: recording?.recordStdin ?? false,
     refusals: ctx.refusals,

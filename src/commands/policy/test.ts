@@ -54,8 +54,10 @@ export default class PolicyTest extends KgateCommand<PolicyTestResult> {
   private render(results: CaseResult[], failed: CaseResult[]): void {
     const width = Math.min(NAME_WIDTH, Math.max(4, ...results.map((r) => r.name.length)));
     const cut = (s: string) => (s.length > width ? `${s.slice(0, width - 1)}…` : s.padEnd(width));
-    this.say(`RESULT  ${'CASE'.padEnd(width)}  EXPECTED${' '.repeat(32)}GOT`);
-    for (const r of results) this.say(`${r.pass ? 'pass  ' : 'FAIL  '}  ${cut(r.name)}  ${r.expected.padEnd(40)}${r.actual}`);
+    // Wide enough for the longest expectation (a rule name can be long), so GOT stays a column.
+    const expectedWidth = Math.max(40, ...results.map((r) => r.expected.length + 2));
+    this.say(`RESULT  ${'CASE'.padEnd(width)}  ${'EXPECTED'.padEnd(expectedWidth)}GOT`);
+    for (const r of results) this.say(`${r.pass ? 'pass  ' : 'FAIL  '}  ${cut(r.name)}  ${r.expected.padEnd(expectedWidth)}${r.actual}`);
     this.say();
     for (const r of failed) {
       this.say(`mismatch: ${JSON.stringify(r.name)} (${r.at.file}:${r.at.line}:${r.at.column}): expected ${r.expected}, got ${r.actual}${r.message ? ` — ${r.message}` : ''}`);

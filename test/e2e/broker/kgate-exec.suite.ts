@@ -25,6 +25,7 @@ import { apiAs, personToken, until } from '../policy/support.js';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SECRETS = ['prod-S3cr3t-pa55word', 'staging-S3cr3t-pa55word', 'app-prod', 'app-staging', 'exec-test-pa55word', 'last-applied-pa55word'];
 const AWS_KEY = 'AKIAIOSFODNN7EXAMPLE';
+const MASKED = '***MASKED:secret***';
 const MCP_PACKAGE = 'kubernetes-mcp-server-linux-amd64';
 
 /** The whole suite, against the gateway or a local broker. */
@@ -192,6 +193,82 @@ describe(`kgate exec through the ${mode}`, () => {
     expect(r.stdout).toContain('key=');
     expect(r.stdout).not.toContain(AWS_KEY);
   });
+
+  test('exec printenv of a Secret-backed variable shows it masked, and the recording holds only the mask', async () => {
+    const r = await kc(['exec', '-n', 'staging', 'web', '--', 'printenv', 'DB_PASSWORD']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${MASKED}\n`);
+    expect((await admin(['exec', '-n', 'staging', 'web', '--', 'printenv', 'DB_PASSWORD'])).stdout).toBe('staging-S3cr3t-pa55word\n');
+    let event: AuditEvent | undefined;
+    await until(async () => {
+      event = (await auditEvents({ resource: 'pods/exec', namespace: 'staging' })).find((e) => e.stage === 'ResponseComplete' && e.requestURI.includes('command=printenv') && e.annotations?.['kgate.dev/recording-id']);
+      return event !== undefined;
+    }, 10_000, 'the printenv audit event');
+    expect(leaks(JSON.stringify(event))).toEqual([]);
+    const recording = await carol('GET', `/v1/recordings/${event!.annotations!['kgate.dev/recording-id']!}`);
+    const cast = typeof recording.body === 'string' ? recording.body : JSON.stringify(recording.body);
+    expect(cast).toContain(MASKED);
+    expect(leaks(cast)).toEqual([]);
+  });
+
+  test('a pod that echoes its Secrets (env, envFrom, a mounted file, base64) shows them masked in logs, logs -f and exec', async () => {
+    const name = `echo-secret-${mode}`;
+    const script = 'while true; do echo "value: $DB_PASSWORD"; echo "user: $DB_username"; echo "encoded: $(printf %s "$DB_PASSWORD" | base64)"; echo "file: $(cat etc/db/password)"; sleep 1; done';
+    const pod = {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'staging' },
+      spec: {
+        containers: [{
+          name: 'echo', image: 'registry.example/echo:1', command: ['sh', '-c', script],
+          env: [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db-credentials', key: 'password' } } }],
+          envFrom: [{ prefix: 'DB_', secretRef: { name: 'db-credentials' } }],
+          volumeMounts: [{ name: 'db', mountPath: '/etc/db', readOnly: true }],
+        }],
+        volumes: [{ name: 'db', secret: { secretName: 'db-credentials' } }],
+      },
+    };
+    expect((await kc(['apply', '-f', '-'], { input: JSON.stringify(pod) })).code).toBe(0);
+    await until(async () => (await admin(['logs', '-n', 'staging', name])).stdout.includes('file: staging-S3cr3t-pa55word'), 30_000, 'the echo pod\'s first lines');
+    expect((await admin(['logs', '-n', 'staging', name])).stdout).toContain(`encoded: ${Buffer.from('staging-S3cr3t-pa55word').toString('base64')}`);
+
+    const logs = await kc(['logs', '-n', 'staging', name]);
+    expect(logs.code).toBe(0);
+    for (const line of ['value', 'user', 'encoded', 'file']) expect(logs.stdout).toContain(`${line}: ${MASKED}\n`);
+    expect(leaks(logs.stdout + logs.stderr)).toEqual([]);
+
+    const follow = startKgate(['exec', '--grant', 'operate', '--', kubectlPath, 'logs', '-f', '--tail=1', '-n', 'staging', name], { env: env(), timeoutMs: 60_000 });
+    await follow.waitFor(/(value|user|encoded|file): \*\*\*MASKED:secret\*\*\*\n[\s\S]*(value|user|encoded|file): \*\*\*MASKED/, 30_000);
+    follow.kill('SIGTERM');
+    const followed = await follow.done;
+    expect(leaks(followed.stdout + followed.stderr)).toEqual([]);
+
+    const cat = await kc(['exec', '-n', 'staging', name, '--', 'sh', '-c', 'cat etc/db/password; echo; env | sort']);
+    expect(cat.stdout).toContain(`${MASKED}\n`);
+    expect(cat.stdout).toContain(`DB_password=${MASKED}\n`);
+    expect(cat.stdout).toContain(`DB_username=${MASKED}\n`);
+    expect(leaks(cat.stdout + cat.stderr)).toEqual([]);
+    await admin(['delete', 'pod', '-n', 'staging', name, '--wait=false']);
+  }, 120_000);
+
+  test('a grant that may not read the pod\'s Secrets gets its logs refused, not unmasked', async () => {
+    const r = await runKgate(['exec', '--grant', 'read-only', '--', kubectlPath, 'logs', '-n', 'staging', 'web'], { env: env(), timeoutMs: 60_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Error from server (Forbidden)');
+    expect(r.stderr).toContain('may not read Secret "db-credentials"');
+    expect(r.stdout).toBe('');
+    // The same grant still reads what needs no Secret.
+    const pods = await runKgate(['exec', '--grant', 'read-only', '--', kubectlPath, 'get', 'pods', '-n', 'staging', '-o', 'name'], { env: env(), timeoutMs: 60_000 });
+    expect(pods.stdout).toContain('pod/web');
+  });
+
+  test('creating a pod in prod is held for approval and not created when denied', async () => {
+    const run = startKgate(['exec', '--grant', 'operate', '--', kubectlPath, 'run', 'echo-prod', '-n', 'prod', '--image=registry.example/echo:1', '--restart=Never', '--', 'sleep', '60'], { env: env(), timeoutMs: 60_000 });
+    const [, approval] = await run.waitFor(/kgate approve (\S+)/, 30_000);
+    expect((await carol('POST', `/v1/approvals/${approval}/deny`, { reason: 'no new pods in prod today' })).status).toBe(200);
+    const r = await run.done;
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('no new pods in prod today');
+    expect((await admin(['get', 'pod', 'echo-prod', '-n', 'prod'])).code).not.toBe(0);
+  }, 90_000);
 
   test('an interactive exec with a terminal (-it) gets a tty, reads what is typed and passes the exit code', async () => {
     const run = startKgate(['exec', '--grant', 'operate', '--', kubectlPath, 'exec', '-it', '-n', 'staging', 'web', '--', 'sh', '-c', 'tty; read line; echo "typed=$line"; exit 4'], { env: env(), pty: true, timeoutMs: 60_000 });

@@ -43,7 +43,7 @@ describe('kgate policy (built CLI)', () => {
 
   it('validates the sample policy: exit 0 and a one-line summary', async () => {
     const run = await kgate(['policy', 'validate', SAMPLE_POLICY]);
-    expect(run).toEqual({ code: 0, stdout: 'policy ok: 2 clusters, 2 issuers, 4 grants, 2 rules\n', stderr: '' });
+    expect(run).toEqual({ code: 0, stdout: 'policy ok: 2 clusters, 2 issuers, 4 grants, 3 rules\n', stderr: '' });
   });
 
   it('reports each issue of a broken file as file:line:col field: message and exits 2', async () => {
@@ -86,8 +86,9 @@ describe('kgate policy (built CLI)', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^RESULT\s+CASE\s+EXPECTED\s+GOT$/m);
     expect(run.stdout).toMatch(/^pass\s+deleting a namespace is denied\s+deny \(rule no-namespace-deletion\)\s+deny \(rule no-namespace-deletion\)$/m);
+    expect(run.stdout).toMatch(/^pass\s+creating a pod in prod waits for an SRE lead\s+approve \(rule prod-workloads-need-approval\)\s+approve \(rule prod-workloads-need-approval\)$/m);
     expect(run.stdout).not.toMatch(/^FAIL/m);
-    expect(run.stdout).toMatch(/^24 cases: 24 passed, 0 failed$/m);
+    expect(run.stdout).toMatch(/^28 cases: 28 passed, 0 failed$/m);
   });
 
   it('runs all cases, lists every mismatch and exits 1', async () => {
@@ -102,12 +103,12 @@ describe('kgate policy (built CLI)', () => {
     expect(run.stdout.split('\n').filter((l) => l.startsWith('FAIL')).length).toBe(2);
     expect(run.stdout).toContain(`mismatch: "bob (dev) gets read-only at once" (${file}:${line('bob (dev) gets read-only at once')}:5): expected pending, got active`);
     expect(run.stdout).toContain(`mismatch: "exec in staging is allowed" (${file}:${line('exec in staging is allowed')}:5): expected deny, got allow`);
-    expect(run.stdout).toMatch(/^24 cases: 22 passed, 2 failed$/m);
+    expect(run.stdout).toMatch(/^28 cases: 26 passed, 2 failed$/m);
 
     const json = await kgate(['policy', 'test', SAMPLE_POLICY, '--cases', file, '--json']);
     expect(json.code).toBe(1);
     const body = JSON.parse(json.stdout) as { status: string; result: { total: number; failed: number; results: { name: string; pass: boolean }[] } };
-    expect(body.result.total).toBe(24);
+    expect(body.result.total).toBe(28);
     expect(body.result.results.filter((r) => !r.pass).map((r) => r.name)).toEqual(['bob (dev) gets read-only at once', 'exec in staging is allowed']);
   });
 

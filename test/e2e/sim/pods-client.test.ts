@@ -165,10 +165,10 @@ afterAll(async () => {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-type Container = { name: string; image?: string; command?: string[]; args?: string[]; env?: { name: string; value: string }[]; stdin?: boolean };
+type Container = { name: string; image?: string; command?: string[]; args?: string[]; env?: Record<string, unknown>[]; envFrom?: Record<string, unknown>[]; volumeMounts?: Record<string, unknown>[]; stdin?: boolean };
 
-async function runPod(name: string, containers: Container[], restartPolicy = 'Always'): Promise<KubeObject> {
-  store.create(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers, restartPolicy } });
+async function runPod(name: string, containers: Container[], restartPolicy = 'Always', volumes?: Record<string, unknown>[]): Promise<KubeObject> {
+  store.create(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers, restartPolicy, ...(volumes ? { volumes } : {}) } });
   return waitForPod(name, (p) => p.status?.phase === 'Running');
 }
 
@@ -318,6 +318,56 @@ describe('exec with @kubernetes/client-node', () => {
     const result = await clientExec('shell', ['no-such-command-xyz']);
     expect(result.status).toMatchObject({ status: 'Failure', reason: 'InternalError', code: 500 });
     expect(result.status.message).toContain('exec: "no-such-command-xyz": executable file not found in $PATH');
+  });
+});
+
+describe('Secrets in a container, as the kubelet resolves them', () => {
+  const SECRETS: ResourceKey = { group: '', resource: 'secrets' };
+  const b64 = (v: string) => Buffer.from(v).toString('base64');
+
+  beforeAll(async () => {
+    store.create(SECRETS, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'default' }, data: { password: b64('pa55-from-secret'), user: b64('app-user') } });
+    store.create(SECRETS, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'api', namespace: 'default' }, data: { token: b64('api-token-value') } });
+    await runPod('consumer', [{
+      name: 'app',
+      command: ['sh', '-c', 'echo "started with $DB_PASSWORD"; exec sleep 300'],
+      env: [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }],
+      envFrom: [{ prefix: 'API_', secretRef: { name: 'api' } }],
+      volumeMounts: [{ name: 'creds', mountPath: '/etc/db', readOnly: true }, { name: 'bundle', mountPath: '/var/run/bundle' }],
+    }], 'Always', [
+      { name: 'creds', secret: { secretName: 'db', items: [{ key: 'password', path: 'password' }] } },
+      { name: 'bundle', projected: { sources: [{ secret: { name: 'api' } }, { secret: { name: 'absent', optional: true } }] } },
+    ]);
+  });
+
+  it('resolves valueFrom.secretKeyRef and envFrom.secretRef into the exec environment', async () => {
+    expect((await clientExec('consumer', ['printenv', 'DB_PASSWORD'])).stdout).toBe('pa55-from-secret\n');
+    expect((await clientExec('consumer', ['env'])).stdout).toContain('API_token=api-token-value\n');
+  });
+
+  it('prints the value the main process echoed in the log', async () => {
+    await until(async () => (await httpGet('/api/v1/namespaces/default/pods/consumer/log')).body === 'started with pa55-from-secret\n');
+  });
+
+  it('mounts secret and projected volumes with the atomic writer layout, below the working directory', async () => {
+    expect((await clientExec('consumer', ['cat', 'etc/db/password'])).stdout).toBe('pa55-from-secret');
+    expect((await clientExec('consumer', ['cat', 'var/run/bundle/token'])).stdout).toBe('api-token-value');
+    const listing = await clientExec('consumer', ['sh', '-c', 'ls -A etc/db/; readlink etc/db/password; readlink etc/db/..data; stat -L -c %a etc/db/password']);
+    const [payload, data, file, link, target, mode] = listing.stdout.split('\n');
+    expect([data, file, link, mode]).toEqual(['..data', 'password', '..data/password', '644']);
+    expect(payload).toMatch(/^\.\.\d{4}_\d\d_\d\d_\d\d_\d\d_\d\d\.\d+$/);
+    expect(target).toBe(payload);
+    expect((await clientExec('consumer', ['ls', 'etc/db'])).stdout).toBe('password\n');
+  });
+
+  it('keeps a pod whose required Secret is missing in ContainerCreating', async () => {
+    store.create(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'unmountable', namespace: 'default' }, spec: {
+      containers: [{ name: 'app', command: ['sleep', '300'], volumeMounts: [{ name: 'v', mountPath: '/etc/x' }] }],
+      volumes: [{ name: 'v', secret: { secretName: 'nowhere' } }],
+    } });
+    await until(() => simLog.some((line) => line.includes('MountVolume.SetUp failed for pod default/unmountable: secret "nowhere" not found')));
+    const pod = await waitForPod('unmountable', (p) => (p.status as { containerStatuses?: unknown[] } | undefined)?.containerStatuses !== undefined);
+    expect(pod.status).toMatchObject({ phase: 'Pending', containerStatuses: [{ state: { waiting: { reason: 'ContainerCreating' } } }] });
   });
 });
 

@@ -79,6 +79,9 @@ function defaultContainer(c: Record<string, unknown>): void {
 
 function defaultPodSpec(spec: Record<string, unknown>): void {
   for (const list of ['containers', 'initContainers']) for (const c of (spec[list] as Record<string, unknown>[] | undefined) ?? []) defaultContainer(c);
+  for (const volume of (spec.volumes as Record<string, Record<string, unknown> | undefined>[] | undefined) ?? []) {
+    for (const source of ['secret', 'configMap', 'projected']) if (volume?.[source]) volume[source].defaultMode ??= 420;
+  }
   spec.restartPolicy ??= 'Always';
   spec.terminationGracePeriodSeconds ??= 30;
   spec.dnsPolicy ??= 'ClusterFirst';

@@ -41,10 +41,11 @@ describe('the sim world sample policy', () => {
     expect(byName['break-glass']).toMatchObject({ clusterRole: 'cluster-admin', reasonRequired: true, breakGlass: { groups: ['sre'] }, subjects: [{ groups: ['sre'] }] });
   });
 
-  it('denies deleting namespaces and holds exec/attach in prod for sre-leads', () => {
+  it('denies deleting namespaces and holds exec/attach and new or changed workloads in prod for sre-leads', () => {
     expect(policy?.rules.map((r) => [r.name, r.effect, r.approval?.groups])).toEqual([
       ['no-namespace-deletion', 'deny', undefined],
       ['prod-exec-needs-approval', 'approve', ['sre-leads']],
+      ['prod-workloads-need-approval', 'approve', ['sre-leads']],
     ]);
   });
 

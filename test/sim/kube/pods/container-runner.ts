@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { ObjectStore } from '../types.js';
 import { containerEnv, EnvError, expandReferences } from './container-env.js';
@@ -13,6 +14,7 @@ import { notFoundMessage, resolveExecutable } from './executable.js';
 import { terminateProcessGroup, trackProcessGroup } from './process-group.js';
 import type { ContainerSpec, PodObject } from './pod-target.js';
 import { ttyArgv } from './tty.js';
+import { mountVolumes, MountError } from './volumes.js';
 
 /** How one run of the main process ended. */
 export interface ContainerExit {
@@ -161,10 +163,14 @@ export class ContainerRunner {
     const { pod, spec, dir, store } = this.options;
     let env: Record<string, string>;
     try {
+      // The pod's directory holds its volumes (pod-supervisor.ts puts each container's below it).
+      mountVolumes(store, pod, spec, dir, dirname(dir));
       env = containerEnv(store, pod, spec, dir);
     } catch (error) {
-      if (!(error instanceof EnvError)) throw error;
-      this.waiting = { reason: 'CreateContainerConfigError', message: error.message };
+      if (!(error instanceof EnvError || error instanceof MountError)) throw error;
+      // A volume that cannot be set up keeps the pod in ContainerCreating (the reason is an event on a node).
+      this.waiting = error instanceof MountError ? { reason: 'ContainerCreating' } : { reason: 'CreateContainerConfigError', message: error.message };
+      if (error instanceof MountError) this.options.log(`pods: MountVolume.SetUp failed for pod ${pod.metadata.namespace}/${pod.metadata.name}: ${error.message}`);
       this.options.onChange();
       this.timer = setTimeout(() => ((this.timer = undefined), this.run()), CONFIG_RETRY_MS);
       return;

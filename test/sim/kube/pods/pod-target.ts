@@ -3,6 +3,7 @@
  * (pkg/registry/core/pod/strategy.go `streamLocation`, `validateContainer`).
  */
 import { StatusError, type KubeObject, type ObjectStore, type ResourceKey } from '../types.js';
+import type { VolumeMount, VolumeSpec } from './volumes.js';
 
 export const PODS: ResourceKey = { group: '', resource: 'pods' };
 
@@ -14,6 +15,7 @@ export interface ContainerSpec {
   args?: string[];
   env?: EnvVar[];
   envFrom?: EnvFromSource[];
+  volumeMounts?: VolumeMount[];
   stdin?: boolean;
   stdinOnce?: boolean;
   tty?: boolean;
@@ -42,6 +44,8 @@ export interface PodObject extends KubeObject {
   spec?: {
     containers?: ContainerSpec[];
     initContainers?: ContainerSpec[];
+    ephemeralContainers?: ContainerSpec[];
+    volumes?: VolumeSpec[];
     restartPolicy?: string;
     nodeName?: string;
     terminationGracePeriodSeconds?: number;
