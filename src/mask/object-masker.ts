@@ -24,10 +24,11 @@
  *   by `annotations` (globs) are masked whole.
  * - An error Status that quotes an invalid value (`Invalid value: "{…}"`, the whole patched object
  *   when a patch leaves one the apiserver cannot decode) has that value masked as the object it is.
- * - Detectors run over every other string value, except identifiers the apiserver sets, where a
- *   match would only be a false positive: `kind`, `apiVersion`, and in `metadata` the fields
- *   `name`, `namespace`, `uid`, `resourceVersion`, `generation`, `selfLink`, `creationTimestamp`,
- *   `deletionTimestamp` and `deletionGracePeriodSeconds`. Keys are never masked.
+ * - Detectors run over every other string value, `kind` and `apiVersion` at any depth included
+ *   (in a custom resource's spec they are free text), except identifiers the apiserver sets in
+ *   `metadata`, where a match would only be a false positive: `name`, `namespace`, `uid`,
+ *   `resourceVersion`, `generation`, `selfLink`, `creationTimestamp`, `deletionTimestamp` and
+ *   `deletionGracePeriodSeconds`. Keys are never masked.
  *
  * An object whose kind is unknown (no `kind`, and the list kind unknown or `List`) is treated
  * conservatively: if it looks like a Secret (`data` of strings with a `type`, or all-base64 values)
@@ -537,7 +538,9 @@ class ObjectMasker implements Masker {
 
   /** One member of an object whose kind has no rule for this key. */
   private member(key: string, value: unknown, t: Tally): unknown {
-    if (typeof value === 'string') return key === 'kind' || key === 'apiVersion' ? value : this.text(value, t);
+    // `kind` and `apiVersion` too: below the top they are a custom resource's free text, and a real
+    // type name never holds a detector match (the shape check alone would pass `AKIA…` as a kind).
+    if (typeof value === 'string') return this.text(value, t);
     if (typeof value !== 'object' || value === null) return value;
     if (key === 'metadata' && isObject(value)) return this.metadata(value, t);
     if (CONTAINER_ARRAYS.has(key) && Array.isArray(value)) return this.mapArray(value, this.container, t);

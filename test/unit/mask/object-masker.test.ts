@@ -371,6 +371,30 @@ describe('the fast paths skip work, never masking', () => {
     expect(out.body).not.toContain(SECRETS.dbPassword);
   });
 
+  it('masks a secret under a nested kind or apiVersion of a custom resource, and keeps real type names', () => {
+    const widget = {
+      kind: 'Widget',
+      apiVersion: 'example.com/v1',
+      metadata: { name: 'w', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'd', uid: '1f2e' }] },
+      spec: { kind: SECRETS.awsKeyId, apiVersion: `token=${SECRETS.apiToken}`, target: { kind: 'Deployment', apiVersion: 'apps/v1' }, items: [{ kind: SECRETS.githubToken }] },
+    };
+    const { value, json, count } = mask(widget);
+    expect(findLeaks(json)).toEqual([]);
+    expect(value.spec.kind).toBe(maskMarker('aws-access-key-id'));
+    expect(value.spec.apiVersion).toBe(`token=${maskMarker('password-assignment')}`);
+    expect(count).toBe(3);
+    // The type names around it are as they were.
+    expect(value).toMatchObject({ kind: 'Widget', apiVersion: 'example.com/v1', metadata: widget.metadata, spec: { target: { kind: 'Deployment', apiVersion: 'apps/v1' } } });
+  });
+
+  it('masks a marked env value copied into a nested kind of the same object', () => {
+    const container = { name: 'c', env: [{ name: 'DB_PASSWORD', value: 'Hunter2Secret9' }] };
+    const database = { kind: 'Database', apiVersion: 'db.example.com/v1', metadata: { name: 'd' }, spec: { podTemplate: { spec: { containers: [container] } }, backup: { kind: 'Hunter2Secret9' } } };
+    const { value } = mask(database);
+    expect(JSON.stringify(value)).not.toContain('Hunter2Secret9');
+    expect(value.spec.backup.kind).toBe(maskMarker('env'));
+  });
+
   it('walks kind and apiVersion when they hold anything but a string', () => {
     const { value, count } = mask({ kind: { note: `token=${SECRETS.apiToken}` }, apiVersion: [SECRETS.githubToken], metadata: { name: 'x' } });
     expect(findLeaks(JSON.stringify(value))).toEqual([]);
