@@ -122,12 +122,12 @@ const SERVER_SET_METADATA = new Set([
   'deletionTimestamp',
   'deletionGracePeriodSeconds',
 ]);
-/** Key selectors for replaceValues: Secret maps lose every value; ConfigMaps with no `configMapKeys` none. */
-const EVERY_KEY = /(?:)/;
+/** The key selector for replaceValues when ConfigMaps have no `configMapKeys`: none. */
 const NO_KEY = /(?!)/;
 const WATCH_EVENT_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const SECRET_MARKER = maskMarker('secret');
+const SECRET_DATA_MARKER = base64Marker('secret');
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -370,7 +370,7 @@ class ObjectMasker implements Masker {
   private secretMember(key: string, value: unknown, t: Tally): unknown {
     switch (key) {
       case 'data':
-        return isObject(value) ? this.replaceValues(value, EVERY_KEY, base64Marker('secret'), t) : this.maskSecretValue(value, t);
+        return isObject(value) ? this.mapMembers(value, this.secretDatum, t) : this.maskSecretValue(value, t);
       case 'kind':
       case 'apiVersion':
         return this.clearIf(value, isTypeMetaValue(key, value), t);
@@ -384,6 +384,14 @@ class ObjectMasker implements Masker {
         // stringData and anything else a Secret should not hold.
         return this.maskSecretValue(value, t);
     }
+  }
+
+  /**
+   * A `data` value: a string as base64 of the marker; anything else (which only the patched object
+   * a 422 quotes can hold, the apiserver refusing to decode it) with every string in it masked.
+   */
+  private secretDatum(_key: string, value: unknown, t: Tally): unknown {
+    return typeof value === 'string' ? this.replace(value, SECRET_DATA_MARKER, t) : this.maskSecretValue(value, t);
   }
 
   private secretMetadataMember(key: string, value: unknown, t: Tally): unknown {
