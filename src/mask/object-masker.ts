@@ -46,7 +46,7 @@ import { CONTAINER_ARRAYS, LAST_APPLIED_ANNOTATION } from './fields.js';
 import { compileMarkedNames } from './globs.js';
 import { invalidValues } from './invalid-value.js';
 import { configMapValues, envValues, type KnownValues, secretValues } from './known-values.js';
-import { base64Marker, isMarked, maskMarker } from './marker.js';
+import { base64Marker, maskMarker } from './marker.js';
 import {
   BUILTIN_SECRET_TYPES,
   CLEAR_ANNOTATIONS,
@@ -128,6 +128,7 @@ const WATCH_EVENT_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', '
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const SECRET_MARKER = maskMarker('secret');
 const SECRET_DATA_MARKER = base64Marker('secret');
+const LAST_APPLIED_MARKER = maskMarker('last-applied');
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -603,16 +604,21 @@ class ObjectMasker implements Masker {
 
   /**
    * Masks the manifest inside and re-serialises it even when nothing needed masking: the original
-   * text may hold duplicate keys whose hidden values the parse never saw.
+   * text may hold duplicate keys whose hidden values the parse never saw. Only the marker this
+   * writes is taken as masked already: text that merely starts with a marker can hide a value.
    */
   private lastApplied(text: string, t: Tally): string {
-    if (isMarked(text)) return text;
+    if (text === LAST_APPLIED_MARKER) return text;
     let manifest: unknown;
     try {
       manifest = JSON.parse(text);
     } catch {
+      manifest = undefined;
+    }
+    // kubectl writes an object; anything else (a number parses too: a numeric PIN copied here) is masked whole.
+    if (!isObject(manifest)) {
       t.count++;
-      return maskMarker('last-applied');
+      return LAST_APPLIED_MARKER;
     }
     const inner: Tally = { count: 0, known: t.known, scope: t.scope, ...(t.quoted ? { quoted: true } : {}) };
     const masked = this.resource(manifest, undefined, inner);

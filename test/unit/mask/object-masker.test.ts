@@ -145,6 +145,25 @@ describe('object masker: Tables and metadata', () => {
     expect(count).toBe(1);
   });
 
+  it('replaces a last-applied annotation that is not an object, or only starts with a marker, with the marker', () => {
+    // Found by test/unit/fuzz/bodies.test.ts: a numeric PIN copied into the annotation parsed as a number and came out.
+    const pin = '41870357686';
+    const secret = { kind: 'Secret', apiVersion: 'v1', metadata: { name: 's', annotations: { [LAST_APPLIED_ANNOTATION]: pin } }, data: { pin: b64(pin) } };
+    const cm = { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'c', annotations: { [LAST_APPLIED_ANNOTATION]: `${pin}\n` } }, data: { 'db.password': pin } };
+    for (const obj of [secret, cm]) {
+      const { value, json } = mask(obj);
+      expect(value.metadata.annotations[LAST_APPLIED_ANNOTATION]).toBe(maskMarker('last-applied'));
+      expect(json).not.toContain(pin);
+    }
+    for (const text of ['true', 'null', '[1]', `"${SECRETS.dbPassword}"`, `${maskMarker('last-applied')}${SECRETS.dbPassword}`, `${maskMarker('x')} {"stringData":{"p":"${SECRETS.dbPassword}"}}`]) {
+      const obj = { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'p', annotations: { [LAST_APPLIED_ANNOTATION]: text } } };
+      expect(mask(obj)).toMatchObject({ value: { metadata: { annotations: { [LAST_APPLIED_ANNOTATION]: maskMarker('last-applied') } } }, count: 1 });
+    }
+    // Masked once, it stays as it is and counts nothing.
+    const masked = mask(cm).value;
+    expect(mask(masked)).toMatchObject({ value: masked, count: 0 });
+  });
+
   it('keeps a last-applied annotation byte for byte when nothing in it is secret', () => {
     const text = '{"apiVersion":"v1","kind":"Namespace","metadata":{"annotations":{},"name":"team-a"}}\n';
     const obj = { kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'team-a', annotations: { [LAST_APPLIED_ANNOTATION]: text } } };
