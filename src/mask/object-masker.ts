@@ -24,10 +24,11 @@
  *   by `annotations` (globs) are masked whole.
  * - An error Status that quotes an invalid value (`Invalid value: "{…}"`, the whole patched object
  *   when a patch leaves one the apiserver cannot decode) has that value masked as the object it is.
- * - Detectors run over every other string value, except identifiers the apiserver sets, where a
- *   match would only be a false positive: `kind`, `apiVersion`, and in `metadata` the fields
- *   `name`, `namespace`, `uid`, `resourceVersion`, `generation`, `selfLink`, `creationTimestamp`,
- *   `deletionTimestamp` and `deletionGracePeriodSeconds`. Keys are never masked.
+ * - Detectors run over every other string value, `kind` and `apiVersion` at any depth included
+ *   (in a custom resource's spec they are free text), except identifiers the apiserver sets in
+ *   `metadata`, where a match would only be a false positive: `name`, `namespace`, `uid`,
+ *   `resourceVersion`, `generation`, `selfLink`, `creationTimestamp`, `deletionTimestamp` and
+ *   `deletionGracePeriodSeconds`. Keys are never masked.
  *
  * An object whose kind is unknown (no `kind`, and the list kind unknown or `List`) is treated
  * conservatively: if it looks like a Secret (`data` of strings with a `type`, or all-base64 values)
@@ -45,7 +46,7 @@ import { CONTAINER_ARRAYS, LAST_APPLIED_ANNOTATION } from './fields.js';
 import { compileMarkedNames } from './globs.js';
 import { invalidValues } from './invalid-value.js';
 import { configMapValues, envValues, type KnownValues, secretValues } from './known-values.js';
-import { base64Marker, isMarked, maskMarker } from './marker.js';
+import { base64Marker, maskMarker } from './marker.js';
 import {
   BUILTIN_SECRET_TYPES,
   CLEAR_ANNOTATIONS,
@@ -121,12 +122,13 @@ const SERVER_SET_METADATA = new Set([
   'deletionTimestamp',
   'deletionGracePeriodSeconds',
 ]);
-/** Key selectors for replaceValues: Secret maps lose every value; ConfigMaps with no `configMapKeys` none. */
-const EVERY_KEY = /(?:)/;
+/** The key selector for replaceValues when ConfigMaps have no `configMapKeys`: none. */
 const NO_KEY = /(?!)/;
 const WATCH_EVENT_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const SECRET_MARKER = maskMarker('secret');
+const SECRET_DATA_MARKER = base64Marker('secret');
+const LAST_APPLIED_MARKER = maskMarker('last-applied');
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -369,7 +371,7 @@ class ObjectMasker implements Masker {
   private secretMember(key: string, value: unknown, t: Tally): unknown {
     switch (key) {
       case 'data':
-        return isObject(value) ? this.replaceValues(value, EVERY_KEY, base64Marker('secret'), t) : this.maskSecretValue(value, t);
+        return isObject(value) ? this.mapMembers(value, this.secretDatum, t) : this.maskSecretValue(value, t);
       case 'kind':
       case 'apiVersion':
         return this.clearIf(value, isTypeMetaValue(key, value), t);
@@ -383,6 +385,14 @@ class ObjectMasker implements Masker {
         // stringData and anything else a Secret should not hold.
         return this.maskSecretValue(value, t);
     }
+  }
+
+  /**
+   * A `data` value: a string as base64 of the marker; anything else (which only the patched object
+   * a 422 quotes can hold, the apiserver refusing to decode it) with every string in it masked.
+   */
+  private secretDatum(_key: string, value: unknown, t: Tally): unknown {
+    return typeof value === 'string' ? this.replace(value, SECRET_DATA_MARKER, t) : this.maskSecretValue(value, t);
   }
 
   private secretMetadataMember(key: string, value: unknown, t: Tally): unknown {
@@ -537,7 +547,9 @@ class ObjectMasker implements Masker {
 
   /** One member of an object whose kind has no rule for this key. */
   private member(key: string, value: unknown, t: Tally): unknown {
-    if (typeof value === 'string') return key === 'kind' || key === 'apiVersion' ? value : this.text(value, t);
+    // `kind` and `apiVersion` too: below the top they are a custom resource's free text, and a real
+    // type name never holds a detector match (the shape check alone would pass `AKIA…` as a kind).
+    if (typeof value === 'string') return this.text(value, t);
     if (typeof value !== 'object' || value === null) return value;
     if (key === 'metadata' && isObject(value)) return this.metadata(value, t);
     if (CONTAINER_ARRAYS.has(key) && Array.isArray(value)) return this.mapArray(value, this.container, t);
@@ -592,16 +604,21 @@ class ObjectMasker implements Masker {
 
   /**
    * Masks the manifest inside and re-serialises it even when nothing needed masking: the original
-   * text may hold duplicate keys whose hidden values the parse never saw.
+   * text may hold duplicate keys whose hidden values the parse never saw. Only the marker this
+   * writes is taken as masked already: text that merely starts with a marker can hide a value.
    */
   private lastApplied(text: string, t: Tally): string {
-    if (isMarked(text)) return text;
+    if (text === LAST_APPLIED_MARKER) return text;
     let manifest: unknown;
     try {
       manifest = JSON.parse(text);
     } catch {
+      manifest = undefined;
+    }
+    // kubectl writes an object; anything else (a number parses too: a numeric PIN copied here) is masked whole.
+    if (!isObject(manifest)) {
       t.count++;
-      return maskMarker('last-applied');
+      return LAST_APPLIED_MARKER;
     }
     const inner: Tally = { count: 0, known: t.known, scope: t.scope, ...(t.quoted ? { quoted: true } : {}) };
     const masked = this.resource(manifest, undefined, inner);

@@ -9,8 +9,9 @@
  * which the object masker treats conservatively (Secret-shaped items are masked as Secrets,
  * `data` keys follow the ConfigMap rule, env and detectors apply as everywhere). Nothing is
  * buffered waiting for the kind, so memory stays bounded; the price is possible over-masking of
- * such rare lists. A duplicated top-level `kind`, `items` or `rows` is refused, since a client
- * would take the last one and the masker could have used the first.
+ * such rare lists. A duplicated top-level member is refused: a client takes the last copy, while
+ * the masker could have used the first (`kind`, `items`, `rows`) or passed on both, the first
+ * masked out of its context (one before the list and one after it).
  *
  * The scanner validates the structure it walks (braces, keys, commas); every byte it does not
  * interpret itself ends up in a `JSON.parse`, so malformed input of any kind becomes a MaskError.
@@ -449,8 +450,8 @@ class ListStreamMasker implements ChunkMasker {
   }
 
   private noteKey(key: string): void {
-    if (key !== 'kind' && key !== 'items' && key !== 'rows') return;
-    if (this.seen.has(key)) throw malformed(`duplicate top-level "${key}"`);
+    // The key is not quoted: it is the response's text, and the message reaches the client and the audit trail.
+    if (this.seen.has(key)) throw malformed(key === 'kind' || key === 'items' || key === 'rows' ? `duplicate top-level "${key}"` : 'a duplicate top-level member');
     this.seen.add(key);
   }
 

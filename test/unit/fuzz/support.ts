@@ -7,6 +7,9 @@
  *
  *   KGATE_FUZZ_SEED=123 KGATE_FUZZ_RUNS=20000 node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects unit test/unit/fuzz
  */
+import { goQuote } from '../../../src/kube/status.js';
+import { createListStreamMasker, createWatchStreamMasker, LAST_APPLIED_ANNOTATION, maskAllChunks, maskerForTarget, maskJsonBody, MaskError } from '../../../src/mask/index.js';
+import type { ChunkMasker, Masker, MaskTarget } from '../../../src/mask/index.js';
 import { rng } from '../mask/fixtures.js';
 
 /** The seed of this run: KGATE_FUZZ_SEED, or a fixed default so plain `npm test` repeats itself. */
@@ -159,4 +162,107 @@ export function splitRandomly(gen: Gen, bytes: Uint8Array, max: number): Uint8Ar
     i += size;
   }
   return chunks;
+}
+
+/**
+ * JSON of `value` with hostile but valid spellings: members in random order (kind after data),
+ * and duplicate keys whose earlier copy the parser drops: a decoy, or another member's value, so
+ * what the masker returns must be what the client will see (the last copy), never the raw text.
+ */
+export function hostileJson(gen: Gen, value: unknown, oneLine = false): string {
+  if (Array.isArray(value)) return `[${value.map((v) => hostileJson(gen, v, oneLine)).join(',')}]`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+  if (gen.chance(0.5)) entries.reverse();
+  const members = entries.map(([k, v]) => `${JSON.stringify(k)}:${hostileJson(gen, v, oneLine)}`);
+  if (gen.chance(0.2) && entries.length > 0) {
+    const [k] = gen.pick(entries);
+    const dropped = gen.chance(0.5) ? gen.pick(entries)[1] : gen.pick([{}, [], 'decoy', 0, null]);
+    members.unshift(`${JSON.stringify(k)}:${JSON.stringify(dropped)}`);
+  }
+  return `{${members.join(gen.pick([',', oneLine ? ' , ' : ' ,\n ']))}}`;
+}
+
+/**
+ * The planted values `output` still shows, in any form they could take there: raw, base64 (both
+ * alphabets), JSON-escaped, and Go-quoted inside a JSON string (an error Status quoting an object).
+ */
+export function leakedValues(output: string, secrets: ReadonlySet<string>): string[] {
+  const found: string[] = [];
+  for (const secret of secrets) {
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    const forms = [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('base64url'), escaped, JSON.stringify(goQuote(secret).slice(1, -1)).slice(1, -1)];
+    const form = forms.find((f) => f.length >= 8 && output.includes(f));
+    if (form !== undefined) {
+      const at = output.indexOf(form);
+      found.push(`${secret.slice(0, 12)}… in …${output.slice(Math.max(0, at - 80), at + form.length + 20)}…`);
+    }
+  }
+  return found;
+}
+
+/** Runs a chunk masker over `chunks`; a MaskError is an acceptable refusal, anything else fails. */
+export function streamed(chunks: Uint8Array[], stream: ChunkMasker): string | MaskError {
+  try {
+    return maskAllChunks(chunks, stream).toString('utf8');
+  } catch (error) {
+    if (error instanceof MaskError) return error;
+    throw error;
+  }
+}
+
+/** One response shape an object came back in, masked: the text, or the MaskError a stream refused it with. */
+export interface ShapedResponse {
+  shape: string;
+  out: string | MaskError;
+}
+
+type JsonObject = Record<string, unknown>;
+
+/** What {@link maskedInEveryShape} needs besides the object. */
+export interface ShapeOptions {
+  /** The request's resource, as the broker scopes its masker (maskerForTarget). */
+  target: MaskTarget;
+  /** The cells of the object's Table row. */
+  cells: unknown[];
+  /** The object a 422 Status quotes (a patched object the apiserver could not decode); `obj` by default. */
+  quoted?: JsonObject;
+}
+
+/**
+ * `obj` in every shape the apiserver can return it, each masked as the broker masks it (whole
+ * bodies with `maskJsonBody`, lists and Tables also through the list stream masker and watch
+ * events through the watch stream masker, cut at random): the object itself (also with no
+ * target); an item of its list, without kind; a watch event; a Table row with `cells` and the
+ * object embedded; a 422 Status quoting it as the apiserver quotes a patched object it cannot
+ * decode; and the last-applied annotation of another object of its kind. Every body is written by
+ * {@link hostileJson}.
+ */
+export function maskedInEveryShape(gen: Gen, masker: Masker, obj: JsonObject, opts: ShapeOptions): ShapedResponse[] {
+  const scoped = maskerForTarget(masker, opts.target);
+  const kind = String(obj.kind);
+  const cut = (text: string) => splitRandomly(gen, Buffer.from(text), 1 + gen.int(200));
+  const { kind: _kind, apiVersion: _apiVersion, ...item } = obj;
+  const list = hostileJson(gen, { kind: `${kind}List`, apiVersion: obj.apiVersion, metadata: { resourceVersion: '7' }, items: [item] });
+  const event = `${hostileJson(gen, { type: gen.pick(['ADDED', 'MODIFIED', 'DELETED']), object: obj }, true)}\n`;
+  const table = hostileJson(gen, { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: '7' }, columnDefinitions: [{ name: 'Name', type: 'string' }], rows: [{ cells: opts.cells, object: obj }] });
+  const invalid = `Invalid value: ${goQuote(JSON.stringify(opts.quoted ?? obj))}: strict decoding error: unknown field "bogus"`;
+  const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `${kind} "x" is invalid: patch: ${invalid}`, reason: 'Invalid', details: { causes: [{ reason: 'FieldValueInvalid', message: invalid, field: 'patch' }] }, code: 422 };
+  const carrier = { kind, apiVersion: obj.apiVersion, metadata: { name: 'carrier', annotations: { [LAST_APPLIED_ANNOTATION]: `${hostileJson(gen, obj)}\n` } } };
+  return [
+    { shape: 'object', out: maskJsonBody(scoped, hostileJson(gen, obj)).body },
+    { shape: 'object, no target', out: maskJsonBody(masker, hostileJson(gen, obj)).body },
+    { shape: 'list item', out: maskJsonBody(scoped, list).body },
+    { shape: 'list item, streamed', out: streamed(cut(list), createListStreamMasker(scoped)) },
+    { shape: 'watch event, streamed', out: streamed(cut(event), createWatchStreamMasker(scoped)) },
+    { shape: 'Table row', out: maskJsonBody(scoped, table).body },
+    { shape: 'Table row, streamed', out: streamed(cut(table), createListStreamMasker(scoped)) },
+    { shape: 'Status quoting it', out: maskJsonBody(scoped, hostileJson(gen, status)).body },
+    { shape: 'last-applied annotation', out: maskJsonBody(scoped, hostileJson(gen, carrier)).body },
+  ];
+}
+
+/** The shapes of `responses` that show a planted value, with what they show; empty when none does. */
+export function shapeLeaks(responses: readonly ShapedResponse[], secrets: ReadonlySet<string>): string[] {
+  return responses.flatMap(({ shape, out }) => (out instanceof MaskError ? [] : leakedValues(out, secrets).map((leak) => `${shape}: ${leak}`)));
 }

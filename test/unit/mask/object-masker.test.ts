@@ -145,6 +145,25 @@ describe('object masker: Tables and metadata', () => {
     expect(count).toBe(1);
   });
 
+  it('replaces a last-applied annotation that is not an object, or only starts with a marker, with the marker', () => {
+    // Found by test/unit/fuzz/bodies.test.ts: a numeric PIN copied into the annotation parsed as a number and came out.
+    const pin = '41870357686';
+    const secret = { kind: 'Secret', apiVersion: 'v1', metadata: { name: 's', annotations: { [LAST_APPLIED_ANNOTATION]: pin } }, data: { pin: b64(pin) } };
+    const cm = { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'c', annotations: { [LAST_APPLIED_ANNOTATION]: `${pin}\n` } }, data: { 'db.password': pin } };
+    for (const obj of [secret, cm]) {
+      const { value, json } = mask(obj);
+      expect(value.metadata.annotations[LAST_APPLIED_ANNOTATION]).toBe(maskMarker('last-applied'));
+      expect(json).not.toContain(pin);
+    }
+    for (const text of ['true', 'null', '[1]', `"${SECRETS.dbPassword}"`, `${maskMarker('last-applied')}${SECRETS.dbPassword}`, `${maskMarker('x')} {"stringData":{"p":"${SECRETS.dbPassword}"}}`]) {
+      const obj = { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'p', annotations: { [LAST_APPLIED_ANNOTATION]: text } } };
+      expect(mask(obj)).toMatchObject({ value: { metadata: { annotations: { [LAST_APPLIED_ANNOTATION]: maskMarker('last-applied') } } }, count: 1 });
+    }
+    // Masked once, it stays as it is and counts nothing.
+    const masked = mask(cm).value;
+    expect(mask(masked)).toMatchObject({ value: masked, count: 0 });
+  });
+
   it('keeps a last-applied annotation byte for byte when nothing in it is secret', () => {
     const text = '{"apiVersion":"v1","kind":"Namespace","metadata":{"annotations":{},"name":"team-a"}}\n';
     const obj = { kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'team-a', annotations: { [LAST_APPLIED_ANNOTATION]: text } } };
@@ -369,6 +388,30 @@ describe('the fast paths skip work, never masking', () => {
     const out = maskJsonBody(masker, JSON.stringify({ kind: 'ConfigMap', metadata: { name: 'c' }, data: { log: long } }));
     expect(out.count).toBe(1);
     expect(out.body).not.toContain(SECRETS.dbPassword);
+  });
+
+  it('masks a secret under a nested kind or apiVersion of a custom resource, and keeps real type names', () => {
+    const widget = {
+      kind: 'Widget',
+      apiVersion: 'example.com/v1',
+      metadata: { name: 'w', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'd', uid: '1f2e' }] },
+      spec: { kind: SECRETS.awsKeyId, apiVersion: `token=${SECRETS.apiToken}`, target: { kind: 'Deployment', apiVersion: 'apps/v1' }, items: [{ kind: SECRETS.githubToken }] },
+    };
+    const { value, json, count } = mask(widget);
+    expect(findLeaks(json)).toEqual([]);
+    expect(value.spec.kind).toBe(maskMarker('aws-access-key-id'));
+    expect(value.spec.apiVersion).toBe(`token=${maskMarker('password-assignment')}`);
+    expect(count).toBe(3);
+    // The type names around it are as they were.
+    expect(value).toMatchObject({ kind: 'Widget', apiVersion: 'example.com/v1', metadata: widget.metadata, spec: { target: { kind: 'Deployment', apiVersion: 'apps/v1' } } });
+  });
+
+  it('masks a marked env value copied into a nested kind of the same object', () => {
+    const container = { name: 'c', env: [{ name: 'DB_PASSWORD', value: 'Hunter2Secret9' }] };
+    const database = { kind: 'Database', apiVersion: 'db.example.com/v1', metadata: { name: 'd' }, spec: { podTemplate: { spec: { containers: [container] } }, backup: { kind: 'Hunter2Secret9' } } };
+    const { value } = mask(database);
+    expect(JSON.stringify(value)).not.toContain('Hunter2Secret9');
+    expect(value.spec.backup.kind).toBe(maskMarker('env'));
   });
 
   it('walks kind and apiVersion when they hold anything but a string', () => {

@@ -255,6 +255,17 @@ describe('error Statuses that quote the patched object', () => {
     expect(leaks(mask(unclosed).json)).toEqual([]);
   });
 
+  it('masks every string under a data value that is not a string (found by test/unit/fuzz/bodies.test.ts)', () => {
+    // The data map copied into itself: the apiserver cannot decode it and quotes it in its 422.
+    const patched = jsonPatch(dbCredentials(), [{ op: 'copy', from: '/data', path: '/data/copy' }, { op: 'add', path: '/data/list', value: [{ a: PASSWORD }] }]);
+    expect(leaks(JSON.stringify(patched))).not.toEqual([]);
+    expect(leaks(mask(undecodable(patched), { target: SECRETS_TARGET }).json)).toEqual([]);
+    const { value } = mask(patched);
+    expect(value.data.copy).toEqual({ username: maskMarker('secret'), password: maskMarker('secret') });
+    expect(value.data.list).toEqual([{ a: maskMarker('secret') }]);
+    expect(value.data.password).toBe(base64Marker('secret'));
+  });
+
   it('leaves ordinary error messages as they are', () => {
     const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Secret "Bad" is invalid: metadata.name: Invalid value: "Bad": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters', reason: 'Invalid', code: 422 };
     expect(mask(status, { target: SECRETS_TARGET })).toMatchObject({ value: status, count: 0 });

@@ -120,6 +120,19 @@ describe('streaming list masker', () => {
     expect(() => stream.write(Buffer.from('{}'))).toThrow(expect.objectContaining({ code: 'MASK_CLOSED' }));
   });
 
+  it('refuses any duplicated top-level member: the copy a client drops would go out masked out of context', () => {
+    // Found by test/unit/fuzz/bodies.test.ts: the first `apiVersion` was masked as part of an
+    // envelope (no ConfigMap rule applies there) and passed on next to the second.
+    const configMap = { kind: 'ConfigMap', metadata: { name: 'c' }, data: { 'db.password': SECRETS.configPassword } };
+    for (const text of [
+      `{"apiVersion":[${JSON.stringify(configMap)}],"items":[],"apiVersion":"v1","kind":"List"}`,
+      `{"kind":"List","metadata":${JSON.stringify(configMap)},"metadata":{},"items":[]}`,
+      `{"kind":"Table","rows":[],"columnDefinitions":{"x":${JSON.stringify(configMap)}},"columnDefinitions":[]}`,
+    ]) {
+      expect(() => maskAllChunks(randomChunks(Buffer.from(text), rng(text.length), 7), createListStreamMasker(masker))).toThrow(expect.objectContaining({ code: 'MASK_MALFORMED' }));
+    }
+  });
+
   it('refuses a single item above the size cap, with bounded memory', () => {
     const big = { kind: 'SecretList', apiVersion: 'v1', items: [{ data: { a: b64('x'.repeat(10_000)) }, type: 'Opaque' }] };
     const bytes = Buffer.from(JSON.stringify(big));
