@@ -3,7 +3,7 @@
  * its length, and it is recognisable so masking twice never masks a marker.
  */
 
-/** Every marker starts with this; detectors skip values that already do. */
+/** Every marker starts with this. */
 export const MARKER_PREFIX = '***MASKED:';
 
 /** Why a value was masked, shown inside the marker. Detector names are reasons too. */
@@ -29,7 +29,13 @@ export function base64Marker(reason: MaskReason): string {
   return encoded;
 }
 
-/** Whether `text` is (or starts with) a marker, so it must not be masked again. */
+const MARKER = /^\*\*\*MASKED:[A-Za-z0-9_.-]{1,64}\*\*\*$/;
+
+/**
+ * Whether `text` is exactly a marker, so it must not be masked again. Only exactly: a value that
+ * merely starts with one (`***MASKED:x***hunter2`) is a value like any other, or writing that
+ * prefix in front of a secret would hide it from every detector.
+ */
 export function isMarked(text: string): boolean {
-  return text.startsWith(MARKER_PREFIX);
+  return text.startsWith(MARKER_PREFIX) && MARKER.test(text);
 }

@@ -131,7 +131,7 @@ function tryMatchAt(detector: Detector, text: string, at: number, into: Found): 
 /** Adds the secret of the match in `prefixed`; returns where the detector's scan goes on. */
 function collectPrefixed(detector: Detector, text: string, into: Found): number {
   const { prefixEnd, secretStart, secretEnd, end, reentrant } = prefixed;
-  if (secretEnd > secretStart && !text.startsWith(MARKER_PREFIX, secretStart) && (!detector.validate || detector.validate(text.slice(secretStart, secretEnd)))) into.push(secretStart, secretEnd);
+  if (secretEnd > secretStart && !(text.startsWith(MARKER_PREFIX, secretStart) && isMarked(text.slice(secretStart, secretEnd))) && (!detector.validate || detector.validate(text.slice(secretStart, secretEnd)))) into.push(secretStart, secretEnd);
   if (reentrant) return prefixEnd;
   return Math.max(prefixEnd, end - (detector.anchor?.endsWith?.reach ?? 0));
 }

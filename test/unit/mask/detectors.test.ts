@@ -2,6 +2,7 @@ import { compileDetectors, DETECTOR_NAMES, maskMarker, maskText, MaskError } fro
 import { detectorTrigger } from '../../../src/mask/detectors.js';
 import type { Detector } from '../../../src/mask/index.js';
 import { SECRETS, rng } from './fixtures.js';
+import { defaultMasking } from '../../../src/policy/schema/index.js';
 
 const all = compileDetectors(DETECTOR_NAMES);
 const M = (name: string) => maskMarker(name);
@@ -131,3 +132,18 @@ describe('detectors', () => {
   });
 });
 
+
+describe('a value that only starts with a marker', () => {
+  const detectors = compileDetectors(defaultMasking().detectors);
+  it.each([
+    ['password=***MASKED:x***hunter2-secret', 'password=***MASKED:password-assignment***'],
+    ['token: "***MASKED:secret***s3cr3t-value"', 'token: "***MASKED:password-assignment***"'],
+  ])('is masked like any other value: %s', (input, output) => {
+    expect(maskText(input, detectors).text).toBe(output);
+  });
+
+  it('while an exact marker is left as it is (masking twice changes nothing)', () => {
+    const once = maskText('password=hunter2-secret and token="abc123xyz"', detectors).text;
+    expect(maskText(once, detectors)).toEqual({ text: once, count: 0 });
+  });
+});
