@@ -339,9 +339,22 @@ class ObjectMasker implements Masker {
   }
 
   /** Cells through detectors (Secret rows: the allowlist); the embedded object (PartialObjectMetadata or full) as what it says it is. */
+  /**
+   * A row's cells are printer columns of its object, so the values masked in the object (its
+   * Secret data, marked env and ConfigMap values) are looked for in the cells too.
+   */
   private tableRow(row: unknown, t: Tally): unknown {
     if (!isObject(row)) return this.any(row, t);
-    return this.mapMembers(row, this.tableRowMember, t);
+    const known = isObject(row.object) ? this.knownValuesOf(row.object, t) : undefined;
+    return known === undefined ? this.mapMembers(row, this.tableRowMember, t) : this.withKnown(known, t, () => this.mapMembers(row, this.tableRowMember, t));
+  }
+
+  /** The values masking `obj` would mask, as its rules by kind find them; undefined for none. */
+  private knownValuesOf(obj: JsonObject, t: Tally): KnownValues | undefined {
+    const kind = t.scope ?? (typeof obj.kind === 'string' ? obj.kind : undefined);
+    if (kind === 'Secret' || (kind === undefined && this.config.secrets && looksLikeSecret(obj))) return this.config.secrets ? secretValues(obj) : undefined;
+    if (kind === 'ConfigMap') return this.configMapKeys === undefined ? undefined : configMapValues(obj, this.configMapKeys);
+    return this.envNames === undefined ? undefined : envValues(obj, this.envNames);
   }
 
   private tableRowMember(key: string, value: unknown, t: Tally): unknown {

@@ -125,6 +125,16 @@ describe('object masker: Tables and metadata', () => {
     expect(count).toBe(10);
   });
 
+  it('masks in a row\'s cells the values its object masks (a printer column showing an env value or Secret data)', () => {
+    const pod = { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'web' }, spec: { containers: [{ name: 'app', env: [{ name: 'DB_PASSWORD', value: 'plain-looking-value' }] }] } };
+    const secret = { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'db' }, type: 'Opaque', data: { key: Buffer.from('another-plain-value').toString('base64') } };
+    const table = { kind: 'Table', apiVersion: 'meta.k8s.io/v1', columnDefinitions: [], rows: [{ cells: ['web', 'plain-looking-value'], object: pod }, { cells: ['db', 'another-plain-value', 1], object: secret }] };
+    const { value } = mask(table);
+    expect(value.rows[0].cells).toEqual(['web', maskMarker('env')]);
+    expect(value.rows[1].cells[1]).not.toContain('another-plain-value');
+    expect(value.rows[1].cells[0]).toBe('db');
+  });
+
   it('runs detectors over string cells', () => {
     const table = { kind: 'Table', apiVersion: 'meta.k8s.io/v1beta1', columnDefinitions: [], rows: [{ cells: ['cm', `token=${SECRETS.apiToken}`, 3] }] };
     const { value, count } = mask(table);
