@@ -69,47 +69,41 @@ export class AuditRoutes {
 
   /** GET /v1/audit/conflicts?from&to&principal&session&limit&cursor — same visibility as search. */
   async conflicts(rc: RouteContext, who: Principal): Promise<void> {
-    checkQuery(rc.query, CONFLICT_KEYS);
-    const query: AuditConflictQuery = {};
-    for (const key of CONFLICT_KEYS) {
-      const value = rc.query.get(key);
-      if (value === null || key === 'limit') continue;
-      query[key] = value;
-    }
-    const limit = rc.query.get('limit');
-    if (limit !== null) {
-      if (!/^\d{1,4}$/.test(limit)) throw badRequest('limit: expected a whole number from 1 to 1000', 'invalid_query');
-      query.limit = Number(limit);
-    }
-    if (!isGovernor(this.ctx.policy, who)) {
-      if (query.principal && query.principal !== principalId(who)) throw forbidden('You may search only your own audit conflicts');
-      query.principal = principalId(who);
-    }
+    const query = this.callerQuery<AuditConflictQuery>(rc, who, CONFLICT_KEYS, 'audit conflicts');
     const page = await this.ctx.store.queryAuditConflicts(query);
     sendJson(rc.res, 200, { items: page.items, ...(page.nextCursor ? { next: page.nextCursor } : {}) });
   }
 
   /** GET /v1/audit/events?from&to&principal&grant&cluster&verb&resource&namespace&decision&session&limit&cursor */
   async search(rc: RouteContext, who: Principal): Promise<void> {
-    checkQuery(rc.query, SEARCH_KEYS);
-    const query: AuditQuery = {};
-    for (const key of SEARCH_KEYS) {
+    const query = this.callerQuery<AuditQuery>(rc, who, SEARCH_KEYS, 'audit events');
+    const page = await this.ctx.store.queryAuditEvents(query);
+    sendJson(rc.res, 200, { items: page.items.map((r) => r.event), ...(page.nextCursor ? { next: page.nextCursor } : {}) });
+  }
+  /**
+   * A search route's query: the keys given (others refused), `limit` checked, and narrowed to the
+   * caller's own records unless the caller governs the policy.
+   */
+  private callerQuery<Q extends { principal?: string; limit?: number }>(rc: RouteContext, who: Principal, keys: readonly string[], what: string): Q {
+    checkQuery(rc.query, keys);
+    const query: Record<string, string | number> = {};
+    for (const key of keys) {
       const value = rc.query.get(key);
-      if (value === null || key === 'limit') continue;
-      query[key] = value;
+      if (value !== null && key !== 'limit') query[key] = value;
     }
     const limit = rc.query.get('limit');
     if (limit !== null) {
       if (!/^\d{1,4}$/.test(limit)) throw badRequest('limit: expected a whole number from 1 to 1000', 'invalid_query');
       query.limit = Number(limit);
     }
+    const scoped = query as Q;
     if (!isGovernor(this.ctx.policy, who)) {
-      if (query.principal && query.principal !== principalId(who)) throw forbidden('You may search only your own audit events');
-      query.principal = principalId(who);
+      if (scoped.principal && scoped.principal !== principalId(who)) throw forbidden(`You may search only your own ${what}`);
+      scoped.principal = principalId(who);
     }
-    const page = await this.ctx.store.queryAuditEvents(query);
-    sendJson(rc.res, 200, { items: page.items.map((r) => r.event), ...(page.nextCursor ? { next: page.nextCursor } : {}) });
+    return scoped;
   }
+
 
   /** PUT /v1/recordings/:id?grant=&cluster= (body: the recording, e.g. asciicast v2) */
   async putRecording(rc: RouteContext, who: Principal): Promise<void> {

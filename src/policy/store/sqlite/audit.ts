@@ -133,14 +133,7 @@ export function queryAuditConflicts(db: SqliteDatabase, query: AuditConflictQuer
     where.push('(session = :session OR copy_session = :session)');
     params.session = query.session;
   }
-  if (query.from !== undefined) {
-    where.push('time_us >= :from_us');
-    params.from_us = micros(query.from, `from (${query.from})`);
-  }
-  if (query.to !== undefined) {
-    where.push('time_us < :to_us');
-    params.to_us = micros(query.to, `to (${query.to})`);
-  }
+  timeRange(query, where, params);
   if (query.cursor !== undefined) {
     const after = decodeCursor(query.cursor);
     const no = Number(after.id);
@@ -154,6 +147,18 @@ export function queryAuditConflicts(db: SqliteDatabase, query: AuditConflictQuer
     ORDER BY time_us DESC, conflict_no DESC LIMIT :limit`;
   const page = toPage(db.all(sql, params).map(conflictFromRow), size, (c) => ({ key: c.timeUs, id: String(c.no) }));
   return { ...page, items: page.items.map(({ timeUs: _, no: __, ...record }) => record) };
+}
+
+/** Adds a query's `from` (inclusive) and `to` (exclusive) bounds on `time_us`. */
+function timeRange(query: { from?: string; to?: string }, where: string[], params: Params): void {
+  if (query.from !== undefined) {
+    where.push('time_us >= :from_us');
+    params.from_us = micros(query.from, `from (${query.from})`);
+  }
+  if (query.to !== undefined) {
+    where.push('time_us < :to_us');
+    params.to_us = micros(query.to, `to (${query.to})`);
+  }
 }
 
 /** A durable write of nothing of record: one row rewritten with fresh bytes, so pages really reach the disk. */
@@ -191,14 +196,7 @@ export function queryAuditEvents(db: SqliteDatabase, query: AuditQuery): Page<Au
     where.push(`${column} = :${column}`);
     params[column] = value;
   }
-  if (query.from !== undefined) {
-    where.push('time_us >= :from_us');
-    params.from_us = micros(query.from, `from (${query.from})`);
-  }
-  if (query.to !== undefined) {
-    where.push('time_us < :to_us');
-    params.to_us = micros(query.to, `to (${query.to})`);
-  }
+  timeRange(query, where, params);
   if (query.cursor !== undefined) {
     const after = decodeCursor(query.cursor);
     where.push('(time_us, id) < (:after_us, :after_id)');
