@@ -76,6 +76,9 @@ export function toErrorBody(error: unknown, usage = 'See --help for usage.'): Er
   }
   const oclifExit = (error as { oclif?: { exit?: number } } | undefined)?.oclif?.exit;
   const message = error instanceof Error ? error.message : String(error);
+  // A flag's own parse function failed; oclif rewrites its message to `Parsing --flag \n\t<why>…`.
+  const flagParse = /^Parsing (--[\w-]+) \n\t([^\n]*)/.exec(message);
+  if (flagParse) return { code: 'KGATE_USAGE', message: `${flagParse[1]}: ${flagParse[2]}`, exitCode: ExitCode.Usage, suggestions: [usage] };
   if (oclifExit === 2 || isOclifParseError(error)) {
     return { code: 'KGATE_USAGE', message: parseErrorMessage(error, message), exitCode: ExitCode.Usage, suggestions: [usage] };
   }

@@ -1,19 +1,21 @@
 import { Flags } from '@oclif/core';
 import { KgateCommand } from '../../cli/base-command.js';
+import { timeFlag } from '../../cli/time-flag.js';
 import { openPolicyClient, serverFlags } from '../../policy/client-context.js';
 import type { AuditPage } from '../../policy/client.js';
 import { auditRows } from '../../policy/render.js';
 
 export default class AuditSearch extends KgateCommand<AuditPage> {
   static override summary = 'Search audit events (newest first).';
-  static override description = 'Approvers and break-glass members see everyone\'s events; others see their own. Times are RFC 3339; --from is inclusive, --to exclusive. Continue with --cursor NEXT.';
+  static override description = 'Approvers and break-glass members see everyone\'s events; others see their own. Times are RFC 3339 or how long ago (--from 1h); --from is inclusive, --to exclusive. Continue with --cursor NEXT.';
   static override examples = [
     '<%= config.bin %> audit search --grant k3x9… --json',
     '<%= config.bin %> audit search --from 2025-01-01T00:00:00Z --verb delete --namespace prod',
+    '<%= config.bin %> audit search --from 1h --decision deny',
   ];
   static override flags = {
-    from: Flags.string({ summary: 'Earliest time (inclusive).' }),
-    to: Flags.string({ summary: 'Latest time (exclusive).' }),
+    from: timeFlag('Earliest time (inclusive):'),
+    to: timeFlag('Latest time (exclusive):'),
     principal: Flags.string({ summary: 'Principal id (issuer#subject).' }),
     grant: Flags.string({ summary: 'Grant id.' }),
     cluster: Flags.string({ summary: 'Cluster name.' }),

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
 import { KgateCommand } from '../../cli/base-command.js';
+import { timeFlag } from '../../cli/time-flag.js';
 import { ExitCode, KgateError, usageError } from '../../cli/errors.js';
 import { conflictOf, verifyTrail, type AuditConflict, type TrailVerification } from '../../audit/conflicts.js';
 import { parseAuditEvents } from '../../audit/event-file.js';
@@ -30,8 +31,8 @@ export default class AuditVerify extends KgateCommand<TrailVerification> {
   ];
   static override flags = {
     session: Flags.string({ summary: 'Only this broker session (kgate.dev/session).' }),
-    from: Flags.string({ summary: 'Earliest time (inclusive).' }),
-    to: Flags.string({ summary: 'Latest time (exclusive).' }),
+    from: timeFlag('Earliest time (inclusive):'),
+    to: timeFlag('Latest time (exclusive):'),
     file: Flags.string({ summary: 'Verify the events in this file instead of asking the policy service.' }),
     ...serverFlags,
   };

@@ -117,6 +117,17 @@ it('verify passes an intact chain, then reports a deleted and an edited event an
 
   // The same trail saved by `audit search --json` and verified offline tells the same.
   const saved = await kgate(['audit', 'search', '--json', '--limit', '1000']);
+  // Relative times: every event of this test is from the last hour, none from before it.
+  const itemCount = (out: string) => (JSON.parse(out) as { result: { items: unknown[] } }).result.items.length;
+  const recent = await kgate(['audit', 'search', '--json', '--limit', '1000', '--from', '1h']);
+  expect(recent.code).toBe(0);
+  expect(itemCount(recent.stdout)).toBe(itemCount(saved.stdout));
+  const older = await kgate(['audit', 'search', '--json', '--to', '1h']);
+  expect(older.code).toBe(0);
+  expect(itemCount(older.stdout)).toBe(0);
+  const unreadable = await kgate(['audit', 'search', '--from', 'yesterday']);
+  expect(unreadable.code).toBe(2);
+  expect(unreadable.stderr).toContain('or how long ago like 1h or 7d, got "yesterday"');
   const file = join(box.dir, 'trail.json');
   await writeFile(file, saved.stdout);
   const offline = await kgate(['audit', 'verify', '--file', file, '--session', other.session]);

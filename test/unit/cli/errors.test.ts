@@ -12,6 +12,11 @@ describe('toErrorBody', () => {
     expect(body).toEqual({ code: 'KGATE_INTERNAL', message: 'boom', exitCode: 1, suggestions: [] });
   });
 
+  it('keeps the reason of a flag whose own parser refused its value, as a usage error', () => {
+    const refused = new Error('Parsing --from \n\texpected an RFC 3339 time, got "yesterday"\nSee more help with --help');
+    expect(toErrorBody(refused)).toMatchObject({ code: 'KGATE_USAGE', message: '--from: expected an RFC 3339 time, got "yesterday"', exitCode: 2 });
+  });
+
   it('maps usage errors to exit code 2', () => {
     expect(toErrorBody(usageError('bad flag')).exitCode).toBe(ExitCode.Usage);
   });
