@@ -7,9 +7,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'node:https';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { WebSocket, WebSocketServer } from 'ws';
 import { openLocalCa, type LocalCa } from '../../../src/broker/local-ca.js';
@@ -18,6 +15,7 @@ import { createSessionToken } from '../../../src/broker/listener/session-token.j
 import { writeSessionKubeconfig, type SessionKubeconfig } from '../../../src/broker/session-kubeconfig.js';
 import { KgateError } from '../../../src/cli/errors.js';
 import { kubectl } from '../../support/kubectl.js';
+import { scratchDir } from '../../support/scratch.js';
 
 const TOKEN = createSessionToken();
 const VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.9-kgate-test', gitCommit: 'abc', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: 'go1.23.0', compiler: 'gc', platform: 'linux/amd64' };
@@ -64,7 +62,7 @@ async function handler(req: IncomingMessage, res: ServerResponse, ctx: RequestCo
 }
 
 beforeAll(async () => {
-  ca = await openLocalCa(mkdtempSync(join(tmpdir(), 'kgate-listener-state-')));
+  ca = await openLocalCa(scratchDir('kgate-listener-state-'));
   listener = await startLoopbackListener({
     ca,
     sessionTokens: [TOKEN],
@@ -160,7 +158,7 @@ describe('with the real kubectl', () => {
   });
 
   it('kubectl refuses a server certificate from another CA', async () => {
-    const other = await openLocalCa(mkdtempSync(join(tmpdir(), 'kgate-listener-other-')));
+    const other = await openLocalCa(scratchDir('kgate-listener-other-'));
     const foreign = await writeSessionKubeconfig({ url: listener.url, caCertificate: other.certificate, token: TOKEN, clusters: [{ name: 'local' }] });
     try {
       const raw = await kubectl(['get', '--raw', '/version'], { kubeconfig: foreign.path });
@@ -325,7 +323,7 @@ describe('binding and lifecycle', () => {
   });
 
   it('presents a fresh server certificate once the old one nears its end', async () => {
-    const shortLived = await openLocalCa(mkdtempSync(join(tmpdir(), 'kgate-listener-renew-')), { serverLifetimeMs: 2_000 });
+    const shortLived = await openLocalCa(scratchDir('kgate-listener-renew-'), { serverLifetimeMs: 2_000 });
     const own = await startLoopbackListener({ ca: shortLived, sessionTokens: [TOKEN], handler });
     const presented = () => new Promise<string>((resolve, reject) => {
       const socket = connect({ host: '127.0.0.1', port: own.port, ca: shortLived.certificate, servername: 'localhost' }, () => {

@@ -6,9 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, realpathSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { findKubectls, kubectl, writeKubeconfig, type KubectlBinary } from '../../support/kubectl.js';
@@ -49,7 +48,7 @@ beforeAll(async () => {
     tls, store, authorizer, log: (l) => logLines.push(l),
     authenticator: { authenticate: async (t) => (t === TOKEN ? { username: 'admin', groups: ['system:masters'] } : null) },
   });
-  dir = mkdtempSync(join(tmpdir(), 'kgate-kube-rest-'));
+  dir = scratchDir('kgate-kube-rest-');
   writeFileSync(join(dir, 'ca.crt'), tls.ca.cert);
   kubeconfig = writeKubeconfig({ server: server.url, caFile: join(dir, 'ca.crt'), user: { token: TOKEN } });
 });

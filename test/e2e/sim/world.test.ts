@@ -7,8 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
@@ -16,6 +15,7 @@ import { CoreV1Api, Exec, KubeConfig, Watch, type V1Status } from '@kubernetes/c
 import { startSimWorld, type SimWorld } from '../../sim/world.js';
 import { assumeRole, eksToken, trustingHandler } from '../../support/aws.js';
 import { findKubectls, kubectl, writeKubeconfig, type KubectlBinary } from '../../support/kubectl.js';
+import { scratchDir } from '../../support/scratch.js';
 
 let world: SimWorld;
 let kubectls: KubectlBinary[];
@@ -39,7 +39,7 @@ async function grantAccess(id: string): Promise<{ server: string; caData: string
   const caData = cluster!.certificateAuthority!.data!;
   const credentials = await assumeRole(world.aws, world.tls.ca.cert, world.aws.roleArn, `grant-${id}`);
   const token = await eksToken(world.aws, credentials, world.clusterName);
-  const dir = mkdtempSync(join(tmpdir(), 'kgate-grant-'));
+  const dir = scratchDir('kgate-grant-');
   const caFile = join(dir, 'ca.crt');
   writeFileSync(caFile, Buffer.from(caData, 'base64'));
   return { server, caData, token, kubeconfig: writeKubeconfig({ server, caFile, user: { token } }) };
@@ -105,7 +105,7 @@ it('the policy service identity may manage bindings and nothing more', async () 
 });
 
 it('kubectl logs -f streams a running pod until interrupted', async () => {
-  const cacheDir = mkdtempSync(join(tmpdir(), 'kgate-kubecache-'));
+  const cacheDir = scratchDir('kgate-kubecache-');
   const child = spawn(kubectls[0]!.path, ['logs', '-f', '-n', 'staging', 'web'], { env: { ...process.env, KUBECONFIG: world.kubeconfig, KUBECACHEDIR: cacheDir } });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -160,7 +160,7 @@ describe('@kubernetes/client-node with a grant token', () => {
 });
 
 it('npm run sim writes the env file and serves until Ctrl-C', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kgate-sim-env-'));
+  const dir = scratchDir('kgate-sim-env-');
   const envFile = join(dir, 'env');
   // Its own process group, so SIGINT reaches npm and the sim together, as Ctrl-C in a terminal does.
   const child = spawn('npm', ['run', 'sim', '--silent', '--', '--env-file', envFile, '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
